@@ -80,7 +80,11 @@ func (e *env) newID() string {
 	id := fmt.Sprintf("%s%s-%d", idPrefix, name, e.nextID)
 	e.ids = append(e.ids, id)
 	e.mu.Unlock()
-	e.t.Cleanup(func() { run(e.t, "delete", "--force", id) })
+	e.t.Cleanup(func() {
+		if r := runCmd(e.t, runtimeCmd("delete", "--force", id)); r.code != 0 {
+			e.t.Errorf("cleanup failed:\n%s", r)
+		}
+	})
 	return id
 }
 
@@ -147,7 +151,7 @@ func runCmd(t testing.TB, cmd *exec.Cmd) result {
 		cmd.Stderr = errF
 	}
 	r := result{args: cmd.Args[1:]}
-	if err := cmd.Start(); err != nil {
+	if err := startCmd(cmd); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
 	r.code = waitTimeout(t, cmd)
@@ -168,6 +172,7 @@ func waitTimeout(t testing.TB, cmd *exec.Cmd) int {
 		}
 	}()
 	err := cmd.Wait()
+	ownChildren.Delete(cmd.Process.Pid)
 	if ctx.Err() == context.DeadlineExceeded {
 		t.Errorf("%s timed out after %v", strings.Join(cmd.Args, " "), cmdTimeout)
 	}
@@ -371,13 +376,27 @@ func (c *container) pid() int {
 // exec runs `exec id args...` and returns its result.
 func (c *container) exec(args ...string) result {
 	c.t.Helper()
-	return runCmd(c.t, runtimeCmd(append([]string{"exec", c.id}, args...)...))
+	return c.execFlags(nil, args...)
 }
 
-// mustExec runs `exec` and fails the test unless it exits 0; it returns stdout.
+// execFlags runs `exec flags... id args...`.
+func (c *container) execFlags(flags []string, args ...string) result {
+	c.t.Helper()
+	full := append(append(append([]string{"exec"}, flags...), c.id), args...)
+	return runCmd(c.t, runtimeCmd(full...))
+}
+
+// mustExec runs `exec id args...` and fails the test unless it exits 0; it
+// returns stdout.
 func (c *container) mustExec(args ...string) string {
 	c.t.Helper()
-	r := c.exec(args...)
+	return c.mustExecFlags(nil, args...)
+}
+
+// mustExecFlags is mustExec with exec flags.
+func (c *container) mustExecFlags(flags []string, args ...string) string {
+	c.t.Helper()
+	r := c.execFlags(flags, args...)
 	if r.code != 0 {
 		c.t.Fatalf("command failed:\n%s", r)
 	}
@@ -480,3 +499,25 @@ func waitGone(t testing.TB, pid int) {
 }
 
 func errFmt(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// statusField returns the value of a "Name:\tvalue" line of /proc/<pid>/status.
+func statusField(t testing.TB, status, name string) string {
+	t.Helper()
+	for _, l := range strings.Split(status, "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && k == name {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatalf("no %s in /proc/self/status:\n%s", name, status)
+	return ""
+}
+
+// capLine parses a capability mask (CapEff, CapBnd, ...) from status.
+func capLine(t testing.TB, status, name string) uint64 {
+	t.Helper()
+	v, err := strconv.ParseUint(statusField(t, status, name), 16, 64)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return v
+}

@@ -66,6 +66,7 @@ func mainWithCleanup(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "set child subreaper:", err)
 		return 1
 	}
+	startReaper()
 	fmt.Fprintf(os.Stderr, "integration: runtime %s, root %s\n", runtimeBin, stateRoot)
 	code := m.Run()
 	if leaks := finalLeaks(tmp); len(leaks) > 0 {

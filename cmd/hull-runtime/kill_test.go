@@ -1,0 +1,25 @@
+package main
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestParseSignal(t *testing.T) {
+	good := map[string]unix.Signal{
+		"9": unix.SIGKILL, "KILL": unix.SIGKILL, "SIGKILL": unix.SIGKILL, "kill": unix.SIGKILL,
+		"TERM": unix.SIGTERM, "sigusr1": unix.SIGUSR1, "15": unix.SIGTERM, "HUP": unix.SIGHUP,
+	}
+	for in, want := range good {
+		got, err := parseSignal(in)
+		if err != nil || got != want {
+			t.Errorf("parseSignal(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "0", "65", "-1", "NOPE", "SIG"} {
+		if _, err := parseSignal(bad); err == nil {
+			t.Errorf("parseSignal(%q) succeeded, want an error", bad)
+		}
+	}
+}

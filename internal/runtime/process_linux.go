@@ -1,0 +1,220 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// initConfig is what the Go side of a new container process reads from the
+// init socket: the validated spec and the numbers of the descriptors the
+// parent passed.
+type initConfig struct {
+	Mode         string         `json:"mode"` // modeInit or modeExec
+	ID           string         `json:"id"`
+	Spec         *specs.Spec    `json:"spec"`
+	Process      *specs.Process `json:"process"`
+	Rootfs       string         `json:"rootfs"`
+	NoPivot      bool           `json:"no_pivot,omitempty"`
+	NoNewKeyring bool           `json:"no_new_keyring,omitempty"`
+	PreserveFDs  int            `json:"preserve_fds,omitempty"`
+	ConsoleFD    int            `json:"console_fd"`
+	FifoFD       int            `json:"fifo_fd"`
+	ExeFD        int            `json:"exe_fd"`
+}
+
+const (
+	modeInit = "init"
+	modeExec = "exec"
+)
+
+// spawnRequest is one new process to start inside (new or existing)
+// namespaces.
+type spawnRequest struct {
+	boot     bootstrap
+	config   initConfig
+	stdio    [3]*os.File
+	preserve []*os.File // become fds 3.. in the new process
+	console  *os.File   // connected console socket, or nil
+	fifo     *os.File   // exec.fifo opened O_PATH, or nil
+	idMaps   func(pid int) error
+	// atMounts runs when init has mounted the rootfs but not pivoted:
+	// prestart and createRuntime hooks. It returns the state that
+	// createContainer hooks read.
+	atMounts func(pid int) (*specs.State, error)
+}
+
+// spawn starts the process and returns its host pid once it is ready: for
+// init, blocked on exec.fifo; for exec, about to execute the user's program.
+// On error nothing it started is left running.
+func spawn(req *spawnRequest) (pid int, err error) {
+	exe, err := protectedExe()
+	if err != nil {
+		return 0, err
+	}
+	defer exe.Close()
+	bootParent, bootChild, err := socketPair("bootstrap")
+	if err != nil {
+		return 0, err
+	}
+	defer bootParent.Close()
+	initParent, initChild, err := socketPair("init")
+	if err != nil {
+		bootChild.Close()
+		return 0, err
+	}
+	defer initParent.Close()
+
+	cmd, err := buildCommand(req, exe, bootChild, initChild)
+	bootChild.Close()
+	initChild.Close()
+	if err != nil {
+		return 0, err
+	}
+	pid, err = bootstrapNamespaces(cmd, bootParent, req)
+	if err != nil {
+		return 0, err
+	}
+	if err := handshake(initParent, req, pid); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return 0, err
+	}
+	return pid, nil
+}
+
+func socketPair(name string) (parent, child *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create %s socket pair: %w", name, err)
+	}
+	return os.NewFile(uintptr(fds[0]), name+"-parent"), os.NewFile(uintptr(fds[1]), name+"-child"), nil
+}
+
+// buildCommand lays out the child's descriptors: stdio, the preserved fds,
+// then the runtime's own (numbers recorded in the init config).
+func buildCommand(req *spawnRequest, exe, boot, init *os.File) (*exec.Cmd, error) {
+	extra := append([]*os.File{}, req.preserve...)
+	next := func(f *os.File) int {
+		extra = append(extra, f)
+		return 2 + len(extra)
+	}
+	exeFD := next(exe)
+	bootFD := next(boot)
+	initFD := next(init)
+	req.config.ExeFD = exeFD
+	req.config.ConsoleFD, req.config.FifoFD = -1, -1
+	if req.console != nil {
+		req.config.ConsoleFD = next(req.console)
+	}
+	if req.fifo != nil {
+		req.config.FifoFD = next(req.fifo)
+	}
+	req.config.PreserveFDs = len(req.preserve)
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
+		Args:       []string{"hull-runtime", "init"},
+		Env:        []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(bootFD), "_HULL_INITPIPE=" + strconv.Itoa(initFD)},
+		Stdin:      req.stdio[0],
+		Stdout:     req.stdio[1],
+		Stderr:     req.stdio[2],
+		ExtraFiles: extra,
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start container process: %w", err)
+	}
+	return cmd, nil
+}
+
+// bootstrapNamespaces serves the C stage until it reports the pid of the
+// process that lives on inside the namespaces, and reaps the intermediate.
+func bootstrapNamespaces(cmd *exec.Cmd, sock *os.File, req *spawnRequest) (int, error) {
+	pid, err := serveStage(sock, req)
+	waitErr := cmd.Wait()
+	if err != nil {
+		return 0, err
+	}
+	if waitErr != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return 0, fmt.Errorf("namespace setup stage: %w", waitErr)
+	}
+	return pid, nil
+}
+
+func serveStage(sock *os.File, req *spawnRequest) (int, error) {
+	if _, err := sock.Write(req.boot.encode()); err != nil {
+		return 0, fmt.Errorf("send bootstrap data: %w", err)
+	}
+	for {
+		typ, value, err := readStageMessage(sock)
+		if err != nil {
+			return 0, err
+		}
+		switch typ {
+		case msgUsermapRequest:
+			errno := uint32(0)
+			if err := req.idMaps(int(value)); err != nil {
+				errno = uint32(errnoOf(err))
+			}
+			reply := []uint32{msgUsermapDone, errno}
+			if err := writeUint32s(sock, reply); err != nil {
+				return 0, err
+			}
+		case msgChildPID:
+			return int(value), nil
+		default:
+			return 0, fmt.Errorf("unexpected message %d from the namespace setup stage", typ)
+		}
+	}
+}
+
+func writeUint32s(f *os.File, v []uint32) error {
+	buf := make([]byte, 0, 4*len(v))
+	for _, x := range v {
+		buf = append(buf, byte(x), byte(x>>8), byte(x>>16), byte(x>>24))
+	}
+	_, err := f.Write(buf)
+	return err
+}
+
+func errnoOf(err error) syscall.Errno {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno
+	}
+	return syscall.EPERM
+}
+
+// handshake sends the init config and follows the Go side until it is ready.
+func handshake(sock *os.File, req *spawnRequest, pid int) error {
+	if err := writeJSON(sock, &req.config); err != nil {
+		return fmt.Errorf("send config to container process: %w", err)
+	}
+	for {
+		var msg syncMessage
+		if err := readJSON(sock, &msg); err != nil {
+			return fmt.Errorf("container process exited during setup (%v); see its output above", err)
+		}
+		switch msg.Type {
+		case syncError:
+			return fmt.Errorf("%s", msg.Message)
+		case syncCreated:
+			return nil
+		case syncMountsReady:
+			state, err := req.atMounts(pid)
+			if err != nil {
+				return err
+			}
+			if err := writeJSON(sock, &syncMessage{Type: syncHooksDone, State: state}); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("unexpected message %q from container process", msg.Type)
+		}
+	}
+}

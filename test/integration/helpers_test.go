@@ -521,3 +521,15 @@ func capLine(t testing.TB, status, name string) uint64 {
 	}
 	return v
 }
+
+func itoaInt(n int) string { return strconv.Itoa(n) }
+
+// hostNS returns the test process's namespace link for kind, e.g. "user:[4026531837]".
+func hostNS(t testing.TB, kind string) string {
+	t.Helper()
+	link, err := os.Readlink("/proc/self/ns/" + kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link
+}

@@ -533,3 +533,8 @@ func hostNS(t testing.TB, kind string) string {
 	}
 	return link
 }
+
+func readOptionalErr(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	return string(data), err
+}

@@ -538,3 +538,7 @@ func readOptionalErr(path string) (string, error) {
 	data, err := os.ReadFile(path)
 	return string(data), err
 }
+
+func readlink(p string) (string, error) { return os.Readlink(p) }
+
+func fileMode(m os.FileMode) os.FileMode { return m }

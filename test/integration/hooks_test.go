@@ -98,7 +98,9 @@ func runcHookStatus(kind, status string) bool {
 	return kind == "poststart" && status == "created"
 }
 
-func waitFile(t *testing.T, path string) {
+// waitFile waits up to 10s for path to exist; on failure it shows the
+// contents of the files in show.
+func waitFile(t *testing.T, path string, show ...string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -106,7 +108,11 @@ func waitFile(t *testing.T, path string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not appear after 10s", path)
+			var b strings.Builder
+			for _, f := range show {
+				fmt.Fprintf(&b, "\n%s:\n%s", f, readOptional(f))
+			}
+			t.Fatalf("%s did not appear after 10s%s", path, b.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

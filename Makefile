@@ -1,0 +1,42 @@
+# hull: build, install and test. `make help` lists the targets.
+
+GO      ?= go
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+RUNC    ?= $(shell command -v runc)
+
+.PHONY: all build install test test-runc bench setup clean help
+
+all: build
+
+help:
+	@echo "make build      build bin/hull and bin/hull-runtime"
+	@echo "make install    install them into $(BINDIR)"
+	@echo "make test       go vet, then every test (root runs the integration suite)"
+	@echo "make test-runc  run the integration suite against runc, to validate the suite"
+	@echo "make bench      benchmarks"
+	@echo "make setup      install the Debian packages, build and install (scripts/setup)"
+
+build:
+	$(GO) build -trimpath -o bin/hull ./cmd/hull
+	$(GO) build -trimpath -o bin/hull-runtime ./cmd/hull-runtime
+
+install: build
+	install -D -m 0755 bin/hull $(DESTDIR)$(BINDIR)/hull
+	install -D -m 0755 bin/hull-runtime $(DESTDIR)$(BINDIR)/hull-runtime
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 60m ./...
+
+test-runc:
+	HULL_TEST_RUNTIME=$(RUNC) $(GO) test -count=1 -timeout 30m -v ./test/integration/
+
+bench:
+	@echo "no benchmarks yet"
+
+setup:
+	./scripts/setup
+
+clean:
+	rm -rf bin

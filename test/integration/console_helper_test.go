@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -63,14 +64,14 @@ func recvFd(conn *net.UnixConn) (*os.File, error) {
 		return nil, err
 	}
 	if len(msgs) != 1 {
-		return nil, errFmt("want one control message, got %d", len(msgs))
+		return nil, fmt.Errorf("want one control message, got %d", len(msgs))
 	}
 	fds, err := unix.ParseUnixRights(&msgs[0])
 	if err != nil {
 		return nil, err
 	}
 	if len(fds) != 1 {
-		return nil, errFmt("want one fd, got %d", len(fds))
+		return nil, fmt.Errorf("want one fd, got %d", len(fds))
 	}
 	return os.NewFile(uintptr(fds[0]), string(buf[:n])), nil
 }

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestDevicesDefault(t *testing.T) {
 func TestDevicesExtra(t *testing.T) {
 	e := setup(t)
 	c := e.newContainer("sh", "-c", "stat -c '%F %t %T %a %u %g' /dev/hullnull; echo hi > /dev/hullnull && echo writable")
-	mode := fileMode(0o666)
+	mode := os.FileMode(0o666)
 	uid, gid := uint32(1000), uint32(1000)
 	c.spec.Linux.Devices = []specs.LinuxDevice{{
 		Path: "/dev/hullnull", Type: "c", Major: 1, Minor: 3, FileMode: &mode, UID: &uid, GID: &gid,

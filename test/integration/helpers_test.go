@@ -498,8 +498,6 @@ func waitGone(t testing.TB, pid int) {
 	}
 }
 
-func errFmt(format string, args ...any) error { return fmt.Errorf(format, args...) }
-
 // statusField returns the value of a "Name:\tvalue" line of /proc/<pid>/status.
 func statusField(t testing.TB, status, name string) string {
 	t.Helper()
@@ -522,8 +520,6 @@ func capLine(t testing.TB, status, name string) uint64 {
 	return v
 }
 
-func itoaInt(n int) string { return strconv.Itoa(n) }
-
 // hostNS returns the test process's namespace link for kind, e.g. "user:[4026531837]".
 func hostNS(t testing.TB, kind string) string {
 	t.Helper()
@@ -538,7 +534,3 @@ func readOptionalErr(path string) (string, error) {
 	data, err := os.ReadFile(path)
 	return string(data), err
 }
-
-func readlink(p string) (string, error) { return os.Readlink(p) }
-
-func fileMode(m os.FileMode) os.FileMode { return m }

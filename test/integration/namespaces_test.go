@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -16,9 +17,7 @@ var nsFiles = map[specs.LinuxNamespaceType]string{
 }
 
 // TestNamespacesNew: each namespace type asked for is new; the default
-// spec's set plus user and time makes all eight. For pid and time the
-// process's own namespace is read from pid_for_children / time_for_children
-// only when it differs, so the container's init links are compared.
+// spec's set plus user and time makes all eight.
 func TestNamespacesNew(t *testing.T) {
 	skipIfRunc(t, "runc 1.1 has no time namespace (runc 1.2 added it)")
 	e := setup(t)
@@ -30,7 +29,8 @@ func TestNamespacesNew(t *testing.T) {
 	checkNamespaces(t, c.pid(), nsFiles)
 }
 
-// TestNamespacesNewRuncSet is TestNamespacesNew without the time namespace.
+// TestNamespacesNewWithoutTime is TestNamespacesNew without the time
+// namespace, which runc 1.1 lacks.
 func TestNamespacesNewWithoutTime(t *testing.T) {
 	e := setup(t)
 	c := e.newContainer("sleep", "100")
@@ -112,7 +112,7 @@ func TestTimeNamespace(t *testing.T) {
 
 func readLink(t *testing.T, p string) string {
 	t.Helper()
-	s, err := readlink(p)
+	s, err := os.Readlink(p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,16 +86,18 @@ func TestInitBinaryNotWritable(t *testing.T) {
 	c := e.newContainer("sleep", "100")
 	out := c.bindDir("/out")
 	c.create()
-	attack := `exec 2>/out/stderr; exec 3</proc/1/exe || { echo noopen > /out/result; exit; }
+	attack := `exec 2>/out/stderr
+if ! (exec 3</proc/1/exe); then echo no > /out/opened; echo cannot-open > /out/result; exit; fi
+exec 3</proc/1/exe
 stat -L -c %d:%i /proc/self/fd/3 > /out/inode
-echo opened > /out/opened
+echo yes > /out/opened
 while [ "$(cat /proc/1/comm)" != sleep ]; do sleep 0.02; done
 if (: >> /proc/self/fd/3); then echo WRITABLE > /out/result; else echo refused > /out/result; fi
 if (: >> /proc/1/exe); then echo WRITABLE >> /out/result; fi`
 	if r := c.execFlags([]string{"-d"}, "sh", "-c", attack); r.code != 0 {
 		t.Fatalf("exec into the created container:\n%s", r)
 	}
-	waitFile(t, filepath.Join(out, "opened"))
+	waitFile(t, filepath.Join(out, "opened"), filepath.Join(out, "stderr"))
 	c.start()
 	waitFile(t, filepath.Join(out, "result"), filepath.Join(out, "stderr"))
 	result := readFile(t, filepath.Join(out, "result"))
@@ -143,7 +145,7 @@ func TestMountDestinationSymlinkStaysInside(t *testing.T) {
 	writeFile(t, filepath.Join(src, "mounted-file"), "")
 	out := c.output()
 	if strings.Contains(out, "host-file") || strings.Count(out, "mounted-file") != 2 {
-		t.Fatalf("the mount through /evil -> %s did not stay inside the rootfs:\n%s", hostTarget, out)
+		t.Fatalf("the mount through /evil -> %s did not land inside the rootfs at %[1]s:\n%s", hostTarget, out)
 	}
 	if _, err := os.Stat(c.rootfs(hostTarget)); err != nil {
 		t.Errorf("the mount point was not made inside the rootfs: %v", err)
@@ -170,7 +172,7 @@ func TestDevicePathStaysInside(t *testing.T) {
 	e := setup(t)
 	hostTarget := t.TempDir()
 	c := e.newContainer("true")
-	mode := fileMode(0o666)
+	mode := os.FileMode(0o666)
 	c.spec.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/../../../../../../.." + hostTarget + "/hullnull",
 		Type: "c", Major: 1, Minor: 3, FileMode: &mode}}
 	c.writeSpec()

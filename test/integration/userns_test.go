@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestUsernsHostIDs(t *testing.T) {
 	c := e.newContainer("sleep", "100")
 	c.userns()
 	c.runDetached()
-	status := readFile(t, "/proc/"+itoaInt(c.pid())+"/status")
+	status := readFile(t, "/proc/"+strconv.Itoa(c.pid())+"/status")
 	if uid := strings.Fields(statusField(t, status, "Uid")); len(uid) == 0 || uid[0] != "100000" {
 		t.Fatalf("host sees the container's root as uid %v, want 100000", uid)
 	}

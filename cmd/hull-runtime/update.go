@@ -44,6 +44,7 @@ func newUpdateCommand() *cobra.Command {
 	fl.StringVar(&f.memory, "memory", "", "memory limit (bytes, or with k, m, g)")
 	fl.StringVar(&f.reservation, "memory-reservation", "", "memory soft limit")
 	fl.StringVar(&f.swap, "memory-swap", "", "memory plus swap limit (-1 for unlimited)")
+	fl.StringVar(&f.cpuShares, "cpu-share", "", "relative CPU weight (runc's spelling)")
 	fl.StringVar(&f.cpuShares, "cpu-shares", "", "relative CPU weight")
 	fl.StringVar(&f.cpuPeriod, "cpu-period", "", "CFS period in microseconds")
 	fl.StringVar(&f.cpuQuota, "cpu-quota", "", "CFS quota in microseconds (-1 for none)")
@@ -72,6 +73,7 @@ func (f *updateFlags) build(cmd *cobra.Command) (*specs.LinuxResources, error) {
 		{"memory", func(v string) error { return setBytes(&memoryOf(r).Limit, v) }},
 		{"memory-reservation", func(v string) error { return setBytes(&memoryOf(r).Reservation, v) }},
 		{"memory-swap", func(v string) error { return setBytes(&memoryOf(r).Swap, v) }},
+		{"cpu-share", func(v string) error { return setUint(&cpuOf(r).Shares, v) }},
 		{"cpu-shares", func(v string) error { return setUint(&cpuOf(r).Shares, v) }},
 		{"cpu-period", func(v string) error { return setUint(&cpuOf(r).Period, v) }},
 		{"cpu-quota", func(v string) error { return setInt(&cpuOf(r).Quota, v) }},

@@ -109,11 +109,12 @@ func containerInit(sock *os.File, cfg *initConfig) error {
 			return err
 		}
 	}
-	if err := rootfs.Finish(rc); err != nil {
-		return fmt.Errorf("finish rootfs: %w", err)
-	}
+	// Sysctls go through /proc/sys, which Finish makes read-only.
 	if err := setupContainerKernelState(cfg); err != nil {
 		return err
+	}
+	if err := rootfs.Finish(rc); err != nil {
+		return fmt.Errorf("finish rootfs: %w", err)
 	}
 	path, err := prepareProcess(cfg)
 	if err != nil {

@@ -104,6 +104,8 @@ func setupGlobals() error {
 		return errors.New("--systemd-cgroup is not supported: hull-runtime manages cgroups through cgroupfs; drop the flag (containerd: SystemdCgroup = false; podman: cgroup_manager = \"cgroupfs\")")
 	}
 	runtime.Logf = func(format string, args ...any) { slog.Warn(fmt.Sprintf(format, args...)) }
+	runtime.Debugf = func(format string, args ...any) { slog.Debug(fmt.Sprintf(format, args...)) }
+	slog.Debug("hull-runtime "+version, "args", os.Args[1:])
 	return nil
 }
 

@@ -162,10 +162,12 @@ func (c *Container) create(opts CreateOptions) error {
 		idMaps:   func(pid int) error { return writeIDMaps(pid, spec) },
 		atMounts: c.runtimeHooks,
 	}
+	Debugf("creating container %s: bundle %s, cgroup %v", c.state.ID, c.state.Bundle, c.state.CgroupPaths)
 	pid, err := spawn(req)
 	if err != nil {
 		return err
 	}
+	Debugf("container %s init process %d is waiting for start", c.state.ID, pid)
 	if err := c.recordInit(pid); err != nil {
 		unix.Kill(pid, unix.SIGKILL)
 		return err

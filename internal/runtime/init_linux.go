@@ -128,7 +128,8 @@ func containerInit(sock *os.File, cfg *initConfig) error {
 		return err
 	}
 	if spec.Hooks != nil {
-		state.Status = specs.StateRunning
+		// runc reports "created" here: the user's program has not run yet.
+		state.Status = specs.StateCreated
 		if err := runHooks("startContainer", spec.Hooks.StartContainer, state); err != nil {
 			return err
 		}
@@ -237,8 +238,9 @@ func joinSessionKeyring(id string) error {
 		}
 		return fmt.Errorf("join session keyring: %w", err)
 	}
-	// Possessor may do anything; the user may only view.
-	if err := unix.KeyctlSetperm(keyring, 0x3f080000); err != nil {
+	// The kernel's default for a new session keyring, plus search for its
+	// user, as runc sets it.
+	if err := unix.KeyctlSetperm(keyring, 0x3f1b0000); err != nil {
 		return fmt.Errorf("set session keyring permissions: %w", err)
 	}
 	return nil

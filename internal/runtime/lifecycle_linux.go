@@ -18,6 +18,9 @@ import (
 // or poststop hook, as the spec asks). The CLI points it at its log.
 var Logf = func(format string, args ...any) {}
 
+// Debugf receives what --debug shows: each lifecycle step as it happens.
+var Debugf = func(format string, args ...any) {}
+
 func notIn(c *Container, status Status, action string) error {
 	return errdefs.Conflict(fmt.Sprintf("cannot %s container %s: it is %s", action, c.state.ID, status))
 }
@@ -34,6 +37,7 @@ func (c *Container) Start() error {
 	if err := c.releaseInit(); err != nil {
 		return err
 	}
+	Debugf("container %s started (init pid %d)", c.state.ID, c.state.InitProcessPid)
 	if hooks := c.state.Config.Hooks; hooks != nil {
 		state, err := c.OCIState()
 		if err == nil {
@@ -149,6 +153,7 @@ func (c *Container) Delete(force bool) error {
 	if err := c.waitGone(10 * time.Second); err != nil {
 		return err
 	}
+	Debugf("deleting container %s (was %s)", c.state.ID, status)
 	return c.destroy()
 }
 

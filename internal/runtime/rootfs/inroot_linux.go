@@ -123,14 +123,30 @@ func (r *root) resolve(p string) (string, error) {
 
 // mkdirAll creates the directory p and its missing parents, one component at
 // a time: each component is looked up from the root (so symlinks resolve
-// inside it) and created with mkdirat in its opened parent.
+// inside it) and created with mkdirat in its opened parent. A component that
+// is a symlink to a path that does not exist yet has that path created,
+// inside the root, as runc's MkdirAllInRoot does.
 func (r *root) mkdirAll(p string) error {
+	return r.mkdirAllFollowing(p, 0)
+}
+
+func (r *root) mkdirAllFollowing(p string, links int) error {
+	if links > 40 {
+		return &os.PathError{Op: "mkdir", Path: p, Err: unix.ELOOP}
+	}
 	cur := "/"
-	for _, name := range strings.Split(strings.Trim(path.Clean(p), "/"), "/") {
+	parts := strings.Split(strings.Trim(path.Clean(p), "/"), "/")
+	for i, name := range parts {
 		if name == "" {
 			continue
 		}
 		next := path.Join(cur, name)
+		if target, ok := r.danglingLink(next); ok {
+			if !path.IsAbs(target) {
+				target = path.Join(cur, target)
+			}
+			return r.mkdirAllFollowing(path.Join(append([]string{target}, parts[i+1:]...)...), links+1)
+		}
 		if err := r.mkdirIn(cur, name); err != nil {
 			return fmt.Errorf("mkdir %s: %w", next, err)
 		}
@@ -141,6 +157,32 @@ func (r *root) mkdirAll(p string) error {
 		return err
 	}
 	return unix.Close(fd)
+}
+
+// danglingLink reports whether the container path p is a symlink whose
+// target does not exist, and returns the target.
+func (r *root) danglingLink(p string) (string, bool) {
+	fd, err := r.open(p, unix.O_PATH|unix.O_NOFOLLOW)
+	if err != nil {
+		return "", false
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFLNK {
+		return "", false
+	}
+	if followed, err := r.open(p, unix.O_PATH); err == nil {
+		unix.Close(followed)
+		return "", false
+	} else if !errors.Is(err, unix.ENOENT) {
+		return "", false
+	}
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(fd, "", buf)
+	if err != nil {
+		return "", false
+	}
+	return string(buf[:n]), true
 }
 
 // mkdirIn creates name in the directory dir unless it exists.

@@ -1,0 +1,23 @@
+// Command hull is the Docker-compatible container engine.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/hull-project/hull/internal/cli"
+	"github.com/hull-project/hull/internal/runtime"
+	_ "github.com/hull-project/hull/internal/runtime/nsenter"
+)
+
+func main() {
+	// hull runs containers with its built-in runtime, which re-executes
+	// this binary as the container's init.
+	if len(os.Args) > 1 && os.Args[1] == runtime.InitArg {
+		runtime.Init()
+	}
+	if err := cli.NewRoot().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "hull:", err)
+		os.Exit(125)
+	}
+}

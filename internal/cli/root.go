@@ -1,0 +1,48 @@
+// Package cli is hull's Docker-compatible command line: cobra commands, one
+// file per command, that turn flags into engine calls and engine results
+// into Docker's output.
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=...".
+var Version = "0.1.0-dev"
+
+// commands collects the constructors of the top-level commands; each
+// command's file registers itself in an init function.
+var commands []func() *cobra.Command
+
+func register(c func() *cobra.Command) { commands = append(commands, c) }
+
+// NewRoot returns the hull command with every registered subcommand.
+func NewRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "hull",
+		Short:         "A container engine where a container is an ordinary process",
+		Version:       Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
+	return root
+}
+
+func init() {
+	register(func() *cobra.Command {
+		return &cobra.Command{
+			Use:   "version",
+			Short: "Show hull's version",
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				_, err := fmt.Fprintf(cmd.OutOrStdout(), "hull version %s\n", Version)
+				return err
+			},
+		}
+	})
+}

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -137,13 +136,11 @@ func TestMountPropagationSlave(t *testing.T) {
 
 func mountCmd(t *testing.T, args ...string) {
 	t.Helper()
-	if out, err := exec.Command("mount", args...).CombinedOutput(); err != nil {
-		t.Fatalf("mount %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
+	mustHost(t, "mount", args...)
 }
 
 func mountCmdNoFail(t *testing.T, name string, args ...string) {
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		t.Logf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	if r := hostCmd(t, name, args...); r.code != 0 {
+		t.Errorf("%s %s: exit code %d\n%s", name, strings.Join(args, " "), r.code, r.stderr)
 	}
 }

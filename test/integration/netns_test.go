@@ -30,11 +30,23 @@ func (e *env) newNetns() string {
 // ip runs the host's ip(8) and fails the test if it fails.
 func ip(t testing.TB, args ...string) string {
 	t.Helper()
-	out, err := exec.Command("ip", args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
+	return mustHost(t, "ip", args...)
+}
+
+// hostCmd runs a host command (not the runtime) and returns its result.
+func hostCmd(t testing.TB, name string, args ...string) result {
+	t.Helper()
+	return runCmd(t, exec.Command(name, args...))
+}
+
+// mustHost runs a host command and fails the test unless it exits 0.
+func mustHost(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	r := hostCmd(t, name, args...)
+	if r.code != 0 {
+		t.Fatalf("%s %s: exit code %d\n%s%s", name, strings.Join(args, " "), r.code, r.stdout, r.stderr)
 	}
-	return string(out)
+	return r.stdout
 }
 
 // setNamespace replaces (or adds) the namespace of type typ.

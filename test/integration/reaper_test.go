@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -15,7 +16,10 @@ import (
 // The suite is a child subreaper, like containerd's shim: container
 // processes whose runtime exited become its children. It must reap them
 // promptly (a zombie can keep a cgroup from being removed) without stealing
-// the exit status of the commands it waits for itself.
+// the exit status of commands that are waited for: it reaps only zombies
+// from a nested pid namespace (container processes) that startCmd did not
+// start. Commands started elsewhere (exec.Command in a helper package) run
+// in our pid namespace and are never touched.
 var (
 	// reapMu is held for reading while a command starts and registers
 	// itself, and for writing while the reaper reaps.
@@ -67,10 +71,25 @@ func reapOrphans() {
 			continue
 		}
 		stat, err := os.ReadFile("/proc/" + ent.Name() + "/stat")
-		if err != nil || statPPID(string(stat)) != me || procState(string(stat)) != "Z" {
+		if err != nil || statPPID(string(stat)) != me || procState(string(stat)) != "Z" || !nestedPidNS(pid) {
 			continue
 		}
 		var ws unix.WaitStatus
 		unix.Wait4(pid, &ws, unix.WNOHANG, nil)
 	}
+}
+
+// nestedPidNS reports whether pid lives in a pid namespace below ours: its
+// NSpid line lists more than one pid.
+func nestedPidNS(pid int) bool {
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(l, "NSpid:"); ok {
+			return len(strings.Fields(rest)) > 1
+		}
+	}
+	return false
 }

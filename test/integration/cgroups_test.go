@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -79,15 +80,20 @@ func TestCgroupsPidsLimit(t *testing.T) {
 func TestCgroupsResourcesAtCreate(t *testing.T) {
 	e := setup(t)
 	c := e.newContainer("sleep", "100")
-	limit, shares, quota, period := int64(48<<20), uint64(700), int64(30000), uint64(100000)
-	c.spec.Linux.Resources.Memory = &specs.LinuxMemory{Limit: &limit}
-	c.spec.Linux.Resources.CPU = &specs.LinuxCPU{Shares: &shares, Quota: &quota, Period: &period, Cpus: "0"}
+	limit, swap, reservation := int64(48<<20), int64(64<<20), int64(24<<20)
+	shares, quota, period := uint64(700), int64(30000), uint64(100000)
+	c.spec.Linux.Resources.Memory = &specs.LinuxMemory{Limit: &limit, Swap: &swap, Reservation: &reservation}
+	c.spec.Linux.Resources.CPU = &specs.LinuxCPU{Shares: &shares, Quota: &quota, Period: &period, Cpus: "0", Mems: "0"}
 	pids := int64(50)
 	c.spec.Linux.Resources.Pids = &specs.LinuxPids{Limit: &pids}
 	c.writeSpec()
 	c.create()
 	checkCgroup(t, c.pid(), []cgroupCheck{
 		{"memory", "memory.limit_in_bytes", "memory.max", strconv.FormatInt(limit, 10), ""},
+		// v1 counts memory+swap; v2's swap.max is swap alone.
+		{"memory", "memory.memsw.limit_in_bytes", "memory.swap.max", strconv.FormatInt(swap, 10), strconv.FormatInt(swap-limit, 10)},
+		{"memory", "memory.soft_limit_in_bytes", "memory.low", strconv.FormatInt(reservation, 10), ""},
+		{"cpuset", "cpuset.mems", "cpuset.mems", "0", ""},
 		{"cpu", "cpu.shares", "cpu.weight", "700", "27"},
 		{"cpu", "cpu.cfs_quota_us", "cpu.max", "30000", "30000 100000"},
 		{"cpuset", "cpuset.cpus", "cpuset.cpus", "0", ""},
@@ -141,4 +147,32 @@ func TestCgroupNamespace(t *testing.T) {
 	if out := c2.output(); !strings.Contains(out, c2.id) {
 		t.Errorf("without a cgroup namespace the paths should name %s:\n%s", c2.id, out)
 	}
+}
+
+// TestCgroupsHugetlb: a hugepage limit reaches the hugetlb controller,
+// which on this machine's hybrid layout lives on the cgroup2 hierarchy alone.
+func TestCgroupsHugetlb(t *testing.T) {
+	if !isV2Only() {
+		skipIfRunc(t, "runc 1.1 cannot set hugetlb limits when hugetlb sits on the cgroup2 part of a hybrid layout "+
+			`("cannot set hugetlb limit: container could not join or create cgroup")`)
+	}
+	e := setup(t)
+	c := e.newContainer("sleep", "100")
+	c.spec.Linux.Resources.HugepageLimits = []specs.LinuxHugepageLimit{{Pagesize: "2MB", Limit: 4 << 20}}
+	c.writeSpec()
+	c.create()
+	dir, v2 := cgroupDir(t, c.pid(), "hugetlb")
+	file := "hugetlb.2MB.limit_in_bytes"
+	if v2 {
+		file = "hugetlb.2MB.max"
+	}
+	if got := strings.TrimSpace(readFile(t, filepath.Join(dir, file))); got != strconv.Itoa(4<<20) {
+		t.Fatalf("%s = %s, want %d", filepath.Join(dir, file), got, 4<<20)
+	}
+}
+
+// isV2Only reports whether the host runs the unified hierarchy alone.
+func isV2Only() bool {
+	_, err := os.Stat("/sys/fs/cgroup/cgroup.controllers")
+	return err == nil
 }

@@ -144,3 +144,25 @@ func mountCmdNoFail(t *testing.T, name string, args ...string) {
 		t.Errorf("%s %s: exit code %d\n%s", name, strings.Join(args, " "), r.code, r.stderr)
 	}
 }
+
+func TestMountOverlay(t *testing.T) {
+	e := setup(t)
+	c := e.newContainer("sh", "-c", "ls /merged; echo new > /merged/newfile")
+	base := t.TempDir()
+	lower, upper, work := filepath.Join(base, "lower"), filepath.Join(base, "upper"), filepath.Join(base, "work")
+	for _, d := range []string{lower, upper, work} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(lower, "lowerfile"), "")
+	c.spec.Mounts = append(c.spec.Mounts, specs.Mount{Destination: "/merged", Type: "overlay", Source: "overlay",
+		Options: []string{"lowerdir=" + lower, "upperdir=" + upper, "workdir=" + work}})
+	c.writeSpec()
+	if out := strings.TrimSpace(c.output()); out != "lowerfile" {
+		t.Fatalf("ls /merged = %q, want lowerfile", out)
+	}
+	if got := readFile(t, filepath.Join(upper, "newfile")); got != "new\n" {
+		t.Fatalf("upper dir holds %q", got)
+	}
+}

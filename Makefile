@@ -33,7 +33,7 @@ test-runc:
 	HULL_TEST_RUNTIME=$(RUNC) $(GO) test -count=1 -timeout 30m -v ./test/integration/
 
 bench:
-	@echo "no benchmarks yet"
+	$(GO) test -run XXX -bench . -benchtime 50x ./test/bench/
 
 setup:
 	./scripts/setup

@@ -118,6 +118,9 @@ func signalAll(cg cgroups.Manager, sig unix.Signal) error {
 }
 
 func killAll(cg cgroups.Manager) {
+	if pids, err := cg.Pids(); err != nil || len(pids) == 0 {
+		return // nothing left to freeze and kill: the common case on delete
+	}
 	signalAll(cg, unix.SIGKILL)
 	for i := 0; i < 200; i++ {
 		if pids, err := cg.Pids(); err != nil || len(pids) == 0 {

@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/hull-project/hull/internal/atomicfile"
 	"github.com/hull-project/hull/internal/errdefs"
 	"github.com/hull-project/hull/internal/runtime/caps"
 	"github.com/hull-project/hull/internal/runtime/cgroups"
@@ -362,7 +363,7 @@ func WritePidFile(path string, pid int) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(abs, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+	if err := atomicfile.WriteFile(abs, []byte(strconv.Itoa(pid)), 0o644); err != nil {
 		return fmt.Errorf("write pid file %s: %w", abs, err)
 	}
 	return nil

@@ -8,7 +8,8 @@ import (
 
 func TestPauseResume(t *testing.T) {
 	e := setup(t)
-	c := e.newContainer("sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /out/count; sleep 0.05; done")
+	// The count is renamed into place, so a freeze never leaves it half written.
+	c := e.newContainer("sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /out/c.tmp; mv /out/c.tmp /out/count; sleep 0.05; done")
 	out := c.bindDir("/out")
 	c.runDetached()
 	pid := c.pid()

@@ -33,7 +33,7 @@ func Init() {
 	if err := initProcess(sock); err != nil {
 		// Before "created" the parent reads this and reports it with
 		// context; after, stderr is the container's and the only witness.
-		if writeJSON(sock, &syncMessage{Type: syncError, Message: err.Error()}) != nil {
+		if writeJSON(sock, &syncMessage{Type: syncError, Message: err.Error(), Code: exitCodeFor(err)}) != nil {
 			fmt.Fprintln(os.Stderr, "hull-runtime init:", err)
 		}
 		os.Exit(exitCodeFor(err))

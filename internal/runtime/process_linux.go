@@ -34,6 +34,16 @@ const (
 	modeExec = "exec"
 )
 
+// ProcessError is a failure inside the new container process, reported by
+// it before the user's program ran. Code is the exit status a shell would
+// give for it (126 cannot execute, 127 not found), or 1.
+type ProcessError struct {
+	Message string
+	Code    int
+}
+
+func (e *ProcessError) Error() string { return e.Message }
+
 // spawnRequest is one new process to start inside (new or existing)
 // namespaces.
 type spawnRequest struct {
@@ -202,7 +212,7 @@ func handshake(sock *os.File, req *spawnRequest, pid int) error {
 		}
 		switch msg.Type {
 		case syncError:
-			return fmt.Errorf("%s", msg.Message)
+			return &ProcessError{Message: msg.Message, Code: msg.Code}
 		case syncCreated:
 			return nil
 		case syncMountsReady:

@@ -136,6 +136,9 @@ type syncMessage struct {
 	Message string `json:"message,omitempty"`
 	// State is what createContainer hooks read, sent with hooks-done.
 	State *specs.State `json:"state,omitempty"`
+	// Code is, with an error, the exit code a shell would give: 126 when
+	// the program cannot be executed, 127 when it is not found.
+	Code int `json:"code,omitempty"`
 }
 
 func writeJSON(w io.Writer, v any) error {

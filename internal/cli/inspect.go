@@ -1,0 +1,138 @@
+//go:build hullwip
+
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hull-project/hull/internal/engine"
+)
+
+func init() { register(newInspectCommand) }
+
+func newInspectCommand() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "inspect [OPTIONS] NAME|ID [NAME|ID...]",
+		Short: "Return low-level information on containers",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, err := openEngine(cmd)
+			if err != nil {
+				return err
+			}
+			var out []any
+			for _, ref := range args {
+				c, err := eng.Get(ref)
+				if err != nil {
+					return err
+				}
+				out = append(out, containerJSON(eng, c))
+			}
+			if format != "" {
+				return printTemplate(cmd.OutOrStdout(), format, out)
+			}
+			data, err := json.MarshalIndent(out, "", "    ")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), string(data))
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a Go template")
+	return cmd
+}
+
+// containerJSON is docker's container inspect shape, plus hull's view of
+// the process: its host pid, the runtime's state file and namespaces.
+func containerJSON(eng *engine.Engine, c *engine.Container) map[string]any {
+	stateInfo := eng.RuntimeInfo(c)
+	return map[string]any{
+		"Id":      c.ID,
+		"Created": c.Created.Format(time.RFC3339Nano),
+		"Path":    c.Path,
+		"Args":    nonNil(c.Args),
+		"State": map[string]any{
+			"Status": c.State.Status, "Running": c.State.Running, "Paused": c.State.Paused,
+			"Restarting": c.State.Restarting, "OOMKilled": c.State.OOMKilled, "Dead": c.State.Dead,
+			"Pid": c.State.Pid, "ExitCode": c.State.ExitCode, "Error": c.State.Error,
+			"StartedAt": dockerTime(c.State.StartedAt), "FinishedAt": dockerTime(c.State.FinishedAt),
+		},
+		"Image":          c.Image,
+		"Name":           "/" + c.Name,
+		"RestartCount":   c.RestartCount,
+		"Driver":         "overlay2",
+		"Platform":       "linux",
+		"LogPath":        eng.LogPath(c),
+		"HostnamePath":   "",
+		"ResolvConfPath": "",
+		"HostConfig": map[string]any{
+			"NetworkMode": c.Host.NetworkMode, "AutoRemove": c.Host.AutoRemove,
+			"RestartPolicy": map[string]any{"Name": c.Host.RestartPolicy.Name, "MaximumRetryCount": c.Host.RestartPolicy.MaximumRetryCount},
+			"Binds":         c.Host.Binds, "ReadonlyRootfs": c.Host.ReadonlyRootfs, "Privileged": c.Host.Privileged,
+			"CapAdd": c.Host.CapAdd, "CapDrop": c.Host.CapDrop, "SecurityOpt": c.Host.SecurityOpt,
+			"Memory": c.Host.Memory, "MemorySwap": c.Host.MemorySwap, "NanoCpus": c.Host.NanoCPUs,
+			"CpuShares": c.Host.CPUShares, "CpusetCpus": c.Host.CpusetCpus, "PidsLimit": c.Host.PidsLimit,
+			"Init": c.Host.Init, "Tmpfs": c.Host.Tmpfs,
+		},
+		"GraphDriver": map[string]any{"Name": "overlay2", "Data": eng.GraphDriverData(c)},
+		"Mounts":      mountsJSON(c),
+		"Config": map[string]any{
+			"Hostname": c.Config.Hostname, "Domainname": c.Config.Domainname, "User": c.Config.User,
+			"AttachStdin": c.Config.AttachStdin, "AttachStdout": c.Config.AttachStdout, "AttachStderr": c.Config.AttachStderr,
+			"Tty": c.Config.Tty, "OpenStdin": c.Config.OpenStdin, "StdinOnce": c.Config.StdinOnce,
+			"Env": c.Config.Env, "Cmd": c.Config.Cmd, "Image": c.ImageName, "WorkingDir": c.Config.WorkingDir,
+			"Entrypoint": c.Config.Entrypoint, "Labels": nonNilMap(c.Config.Labels), "StopSignal": c.Config.StopSignal,
+			"ExposedPorts": c.Config.ExposedPorts,
+		},
+		"NetworkSettings": map[string]any{
+			"Bridge": "", "SandboxID": "", "Ports": map[string]any{}, "SandboxKey": stateInfo.NetNS,
+			"IPAddress": "", "Gateway": "", "MacAddress": "", "Networks": map[string]any{},
+		},
+		"Hull": stateInfo,
+	}
+}
+
+func mountsJSON(c *engine.Container) []map[string]any {
+	out := []map[string]any{}
+	for _, b := range c.Host.Binds {
+		m, err := bindMount(b)
+		if err != nil {
+			continue
+		}
+		rw := true
+		for _, o := range m.Options {
+			if o == "ro" {
+				rw = false
+			}
+		}
+		out = append(out, map[string]any{"Type": "bind", "Source": m.Source, "Destination": m.Destination, "Mode": "", "RW": rw, "Propagation": "rprivate"})
+	}
+	return out
+}
+
+func dockerTime(t time.Time) string {
+	if t.IsZero() {
+		return "0001-01-01T00:00:00Z"
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}

@@ -1,0 +1,29 @@
+//go:build hullwip
+
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/template"
+)
+
+// printTemplate runs a --format template over each item, one line each.
+func printTemplate(w io.Writer, format string, items []any) error {
+	funcs := template.FuncMap{"json": func(v any) (string, error) {
+		data, err := json.Marshal(v)
+		return string(data), err
+	}}
+	tmpl, err := template.New("format").Funcs(funcs).Parse(format)
+	if err != nil {
+		return fmt.Errorf("template parsing error: %w", err)
+	}
+	for _, it := range items {
+		if err := tmpl.Execute(w, it); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+//go:build hullwip
+
+// Package engine is hull as users see it: containers with names, ids,
+// statuses and logs, and the images they come from. It knows nothing of
+// HTTP or of command lines; the CLI (internal/cli) and the Docker API
+// server are two thin front ends over the same calls.
+//
+// On-disk layout under Options.Root (default /var/lib/hull):
+//
+//	containers/   one directory per container (see store.go)
+//	images/, blobs/  the image store (internal/image)
+//	snapshots/    unpacked layers and containers' writable layers
+//
+// and the runtime's state under /run/hull/runtime.
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hull-project/hull/internal/archive"
+	"github.com/hull-project/hull/internal/image"
+	"github.com/hull-project/hull/internal/runtime"
+	"github.com/hull-project/hull/internal/snapshot"
+)
+
+// DefaultRoot is where hull keeps images and containers.
+const DefaultRoot = "/var/lib/hull"
+
+// Options configures an Engine.
+type Options struct {
+	Root string
+	// RuntimeRoot is the OCI runtime's state directory.
+	RuntimeRoot string
+	// Insecure registries, besides loopback, that may be reached over HTTP.
+	Insecure []string
+}
+
+// Engine is the entry point of every hull operation.
+type Engine struct {
+	root       string
+	Images     *image.Store
+	snapshots  *snapshot.Store
+	containers *containerStore
+	runtime    *runtime.Runtime
+}
+
+// New opens the engine's stores, creating them on first use.
+func New(opts Options) (*Engine, error) {
+	if opts.Root == "" {
+		opts.Root = DefaultRoot
+	}
+	if opts.RuntimeRoot == "" {
+		opts.RuntimeRoot = "/run/hull/runtime"
+	}
+	if err := os.MkdirAll(opts.Root, 0o711); err != nil {
+		return nil, fmt.Errorf("create %s: %w", opts.Root, err)
+	}
+	snaps, err := snapshot.New(filepath.Join(opts.Root, "snapshots"))
+	if err != nil {
+		return nil, err
+	}
+	images, err := image.New(image.Options{
+		Root: opts.Root, Layers: snaps, Apply: archive.Apply, Decompress: archive.Decompress,
+		Insecure: opts.Insecure, UserAgent: "hull",
+	})
+	if err != nil {
+		return nil, err
+	}
+	containers, err := newContainerStore(filepath.Join(opts.Root, "containers"))
+	if err != nil {
+		return nil, err
+	}
+	rt, err := runtime.New(opts.RuntimeRoot)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{root: opts.Root, Images: images, snapshots: snaps, containers: containers, runtime: rt}, nil
+}
+
+// Root is the engine's data directory.
+func (e *Engine) Root() string { return e.root }

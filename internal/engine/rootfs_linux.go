@@ -1,0 +1,120 @@
+//go:build hullwip
+
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/hull-project/hull/internal/snapshot"
+	"github.com/hull-project/hull/internal/specgen"
+)
+
+func imageConfig(entrypoint, cmd, env []string, workdir, user string, ports map[string]struct{}, labels map[string]string, stopSignal string) specgen.ImageConfig {
+	return specgen.ImageConfig{
+		Entrypoint: entrypoint, Cmd: cmd, Env: env, WorkingDir: workdir, User: user,
+		ExposedPorts: ports, Labels: labels, StopSignal: stopSignal,
+	}
+}
+
+// mountRootfs mounts the container's overlay root, then resolves the
+// container's user against the image's /etc/passwd now that it is there.
+func (m *monitor) mountRootfs() error {
+	mounts, err := m.eng.snapshots.Mounts(m.id)
+	if err != nil {
+		return fmt.Errorf("root file system: %w", err)
+	}
+	target := filepath.Join(m.dir, "rootfs")
+	if err := snapshot.Apply(mounts, target); err != nil {
+		return fmt.Errorf("mount root file system: %w", err)
+	}
+	c, err := m.eng.containers.read(m.id)
+	if err != nil {
+		return err
+	}
+	if err := resolveBundleUser(filepath.Join(m.dir, "bundle", "config.json"), target, c.Config.User); err != nil {
+		m.unmountRootfs()
+		return err
+	}
+	return nil
+}
+
+func (m *monitor) unmountRootfs() {
+	snapshot.Unmount(filepath.Join(m.dir, "rootfs"))
+}
+
+// resolveBundleUser writes the uid, gid and groups of user (a name or
+// number, as --user and the image's User give it) into the bundle.
+func resolveBundleUser(configPath, rootfs, user string) error {
+	data, err := os.ReadFile(configPath)
+	if err != nil {
+		return err
+	}
+	var spec specs.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return err
+	}
+	u, home, err := specgen.ResolveUser(rootfs, user)
+	if err != nil {
+		return fmt.Errorf("unable to find user %s: %w", user, err)
+	}
+	spec.Process.User = u
+	if !hasEnv(spec.Process.Env, "HOME") && home != "" {
+		spec.Process.Env = append(spec.Process.Env, "HOME="+home)
+	}
+	out, err := json.MarshalIndent(&spec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(configPath, out, 0o600)
+}
+
+func hasEnv(env []string, key string) bool {
+	for _, kv := range env {
+		if len(kv) > len(key) && kv[:len(key)+1] == key+"=" {
+			return true
+		}
+	}
+	return false
+}
+
+// bringUpLoopback sets "lo" up in the network namespace of pid, as docker's
+// none network has it.
+func bringUpLoopback(pid int) error {
+	goruntime.LockOSThread()
+	defer goruntime.UnlockOSThread()
+	self, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(self)
+	target, err := unix.Open(fmt.Sprintf("/proc/%d/ns/net", pid), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(target)
+	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
+		return fmt.Errorf("enter network namespace: %w", err)
+	}
+	defer unix.Setns(self, unix.CLONE_NEWNET)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+}

@@ -113,7 +113,7 @@ func superviseExec(pid int, tty *ttyRelay) (int, error) {
 	}
 	signals := forwardSignals(pid, tty)
 	defer signals.stop()
-	code, err := waitReaping(pid)
+	code, err := runtime.WaitReaping(pid)
 	if tty != nil {
 		tty.drain()
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,29 +12,6 @@ import (
 
 	"github.com/hull-project/hull/internal/runtime"
 )
-
-// waitReaping waits for pid, reaping any other child that ends meanwhile
-// (a subreaper inherits orphans), and returns its status as a shell
-// reports it: the exit code, or 128 + the signal that killed it.
-func waitReaping(pid int) (int, error) {
-	for {
-		var ws unix.WaitStatus
-		got, err := unix.Wait4(-1, &ws, 0, nil)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return 0, fmt.Errorf("wait for process %d: %w", pid, err)
-		}
-		if got != pid {
-			continue
-		}
-		if ws.Signaled() {
-			return 128 + int(ws.Signal()), nil
-		}
-		return ws.ExitStatus(), nil
-	}
-}
 
 type signalForwarder struct {
 	ch   chan os.Signal

@@ -107,7 +107,7 @@ func superviseRun(c *runtime.Container, tty *ttyRelay) (int, error) {
 			return 0, err
 		}
 	}
-	code, err := waitReaping(pid)
+	code, err := runtime.WaitReaping(pid)
 	if tty != nil {
 		tty.drain()
 	}

@@ -86,7 +86,7 @@ func execInContainer(eng *engine.Engine, ref string, req engine.ExecRequest, det
 			return err
 		}
 	}
-	code := waitProcess(pid)
+	code, _ := runtime.WaitReaping(pid)
 	if console != nil {
 		console.drain()
 	}
@@ -94,25 +94,4 @@ func execInContainer(eng *engine.Engine, ref string, req engine.ExecRequest, det
 		return &exitCode{code: code}
 	}
 	return nil
-}
-
-// waitProcess waits for pid as a subreaper and returns its shell status.
-func waitProcess(pid int) int {
-	for {
-		var ws unix.WaitStatus
-		got, err := unix.Wait4(-1, &ws, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return 255
-		}
-		if got != pid {
-			continue
-		}
-		if ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return ws.ExitStatus()
-	}
 }

@@ -162,7 +162,7 @@ func (m *monitor) runOnce(ready *os.File) (int, error) {
 		return 0, err
 	}
 	reportStart(ready, nil)
-	code, waitErr := waitForExit(started.State().InitProcessPid)
+	code, waitErr := runtime.WaitReaping(started.State().InitProcessPid)
 	m.output.Wait()
 	oom, _ := started.OOMKillCount()
 	if err := started.Delete(true); err != nil {
@@ -415,28 +415,6 @@ func (m *monitor) closeClients() {
 	for cl := range m.clients {
 		cl.conn.Close()
 		delete(m.clients, cl)
-	}
-}
-
-// waitForExit waits for pid as a subreaper, reaping any orphan meanwhile,
-// and returns its status as docker reports it.
-func waitForExit(pid int) (int, error) {
-	for {
-		var ws unix.WaitStatus
-		got, err := unix.Wait4(-1, &ws, 0, nil)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return 255, fmt.Errorf("wait for container process %d: %w", pid, err)
-		}
-		if got != pid {
-			continue
-		}
-		if ws.Signaled() {
-			return 128 + int(ws.Signal()), nil
-		}
-		return ws.ExitStatus(), nil
 	}
 }
 

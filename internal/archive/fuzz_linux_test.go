@@ -111,4 +111,3 @@ func FuzzDecompress(f *testing.F) {
 		}
 	})
 }
-

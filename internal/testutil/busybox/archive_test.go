@@ -1,0 +1,61 @@
+package busybox
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
+	"io"
+	"testing"
+)
+
+func TestDockerArchive(t *testing.T) {
+	pristine(t)
+	var a, b bytes.Buffer
+	if err := DockerArchive(&a, "busybox:latest"); err != nil {
+		t.Fatal(err)
+	}
+	if err := DockerArchive(&b, "busybox:latest"); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("two archives of the same busybox differ: image ids would change on every setup")
+	}
+	files := map[string][]byte{}
+	tr := tar.NewReader(&a)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(tr)
+		files[h.Name] = data
+	}
+	var manifest []struct {
+		Config   string
+		RepoTags []string
+		Layers   []string
+	}
+	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if len(manifest) != 1 || manifest[0].RepoTags[0] != "busybox:latest" || len(manifest[0].Layers) != 1 {
+		t.Fatalf("manifest = %+v", manifest)
+	}
+	layer := tar.NewReader(bytes.NewReader(files[manifest[0].Layers[0]]))
+	found := map[string]bool{}
+	for {
+		h, err := layer.Next()
+		if err != nil {
+			break
+		}
+		found[h.Name] = true
+	}
+	for _, want := range []string{"bin/busybox", "bin/sh", "etc/passwd", "tmp/"} {
+		if !found[want] {
+			t.Errorf("layer has no %s", want)
+		}
+	}
+}

@@ -31,6 +31,8 @@ type runFlags struct {
 func (f *runFlags) register(cmd *cobra.Command, withDetach bool) {
 	fl := cmd.Flags()
 	fl.SetInterspersed(false)
+	// -h is docker's --hostname, so help has no shorthand here.
+	fl.Bool("help", false, "Print usage")
 	if withDetach {
 		fl.BoolVarP(&f.detach, "detach", "d", false, "Run container in background and print container ID")
 	}

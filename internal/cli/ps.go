@@ -29,10 +29,9 @@ type psFlags struct {
 func newPsCommand() *cobra.Command {
 	var f psFlags
 	cmd := &cobra.Command{
-		Use:     "ps [OPTIONS]",
-		Aliases: []string{"container ls"},
-		Short:   "List containers",
-		Args:    cobra.NoArgs,
+		Use:   "ps [OPTIONS]",
+		Short: "List containers",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, err := openEngine(cmd)
 			if err != nil {

@@ -222,7 +222,7 @@ func (p *puller) downloadLayer(ctx context.Context, l *Layer) error {
 	if !created { // unpacked meanwhile by someone else: fetch the blob alone
 		return p.downloadBlob(ctx, l)
 	}
-	p.opts.Progress.send(ShortID(l.Digest.Hex), "Download complete", l.Size, l.Size)
+	p.opts.Progress.send(ShortID(l.Digest.Hex), "Download complete", 0, 0)
 	return w.Commit(l.Digest)
 }
 

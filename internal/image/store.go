@@ -255,3 +255,6 @@ func (s *Store) ConfigFile(img *Image) (*v1.ConfigFile, error) {
 
 // LayerDir returns the directory a layer is unpacked in.
 func (s *Store) LayerDir(l Layer) string { return s.opts.Layers.LayerDir(l.ChainID) }
+
+// LayerSize returns the size of a layer's unpacked content.
+func (s *Store) LayerSize(l Layer) (int64, error) { return s.opts.Layers.LayerSize(l.ChainID) }

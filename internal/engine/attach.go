@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 )
 
 // The attach protocol between a client (hull run, hull attach, the API
@@ -134,8 +136,24 @@ func (a *Attachment) Resize(height, width uint16) error {
 // Close ends the attachment; the container keeps running.
 func (a *Attachment) Close() error { return a.conn.Close() }
 
+// viaDirFD turns a socket path that may exceed the 108 bytes a unix socket
+// address holds into /proc/self/fd/<n>/<name>, through an open descriptor
+// of its directory; release closes that descriptor.
+func viaDirFD(socket string) (short string, release func(), err error) {
+	dir, err := os.Open(filepath.Dir(socket))
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("/proc/self/fd/%d/%s", dir.Fd(), filepath.Base(socket)), func() { dir.Close() }, nil
+}
+
 func dialAttach(socket string, opts AttachOptions) (*Attachment, error) {
-	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: socket, Net: "unix"})
+	short, release, err := viaDirFD(socket)
+	if err != nil {
+		return nil, fmt.Errorf("attach to container monitor: %w", err)
+	}
+	defer release()
+	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: short, Net: "unix"})
 	if err != nil {
 		return nil, fmt.Errorf("attach to container monitor: %w", err)
 	}

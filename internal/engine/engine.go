@@ -52,7 +52,7 @@ func New(opts Options) (*Engine, error) {
 		opts.Root = DefaultRoot
 	}
 	if opts.RuntimeRoot == "" {
-		opts.RuntimeRoot = "/run/hull/runtime"
+		opts.RuntimeRoot = runtimeRootFor(opts.Root)
 	}
 	if err := os.MkdirAll(opts.Root, 0o711); err != nil {
 		return nil, fmt.Errorf("create %s: %w", opts.Root, err)
@@ -77,6 +77,16 @@ func New(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	return &Engine{root: opts.Root, Images: images, snapshots: snaps, containers: containers, runtime: rt}, nil
+}
+
+// runtimeRootFor keeps the runtime's state for the default data root on
+// /run (gone at reboot, as the processes are); another data root keeps its
+// own, so two hull roots on one machine never see each other's containers.
+func runtimeRootFor(root string) string {
+	if filepath.Clean(root) == DefaultRoot {
+		return "/run/hull/runtime"
+	}
+	return filepath.Join(root, "runtime")
 }
 
 // Root is the engine's data directory.

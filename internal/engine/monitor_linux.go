@@ -50,6 +50,8 @@ type monitor struct {
 	attachOnce  sync.Once
 	stdin       io.WriteCloser // container stdin (pipe or pty master), nil if closed
 	waiters     []*net.UnixConn
+	socket      string
+	last        ExitStatus // how the last run ended
 	tty         *os.File
 	output      sync.WaitGroup
 	log         *jsonlog.Writer
@@ -111,6 +113,7 @@ func (m *monitor) run(ready *os.File) int {
 		reportStart(ready, &startReport{Error: err.Error(), Code: 125})
 		return 1
 	}
+	defer os.Remove(m.socket)
 	defer ln.Close()
 	go m.acceptLoop(ln)
 	for attempt := 0; ; attempt++ {
@@ -128,17 +131,26 @@ func (m *monitor) run(ready *os.File) int {
 	}
 	m.closeClients()
 	m.finish()
+	// Waiters hear last, so that `run --rm` returns once nothing is left.
+	m.notifyWaiters(m.last)
 	return 0
 }
 
 func (m *monitor) listen() (*net.UnixListener, error) {
 	path := filepath.Join(m.dir, "attach.sock")
 	os.Remove(path)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	short, release, err := viaDirFD(path)
 	if err != nil {
-		return nil, fmt.Errorf("listen for attach: %w", err)
+		return nil, err
 	}
-	ln.SetUnlinkOnClose(true)
+	defer release()
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: short, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("listen for attach on %s: %w", path, err)
+	}
+	// Unlinking by the short name would fail once the descriptor is closed.
+	ln.SetUnlinkOnClose(false)
+	m.socket = path
 	return ln, nil
 }
 
@@ -158,7 +170,7 @@ func (m *monitor) runOnce(ready *os.File) (int, error) {
 		}
 		m.recordStartFailure(err, code)
 		reportStart(ready, &startReport{Error: err.Error(), Code: code})
-		m.notifyWaiters(ExitStatus{ExitCode: code, Error: err.Error()})
+		m.last = ExitStatus{ExitCode: code, Error: err.Error()}
 		return 0, err
 	}
 	reportStart(ready, nil)
@@ -170,7 +182,7 @@ func (m *monitor) runOnce(ready *os.File) (int, error) {
 	}
 	m.unmountRootfs()
 	m.recordExit(code, oom > 0, waitErr)
-	m.notifyWaiters(ExitStatus{ExitCode: code, OOMKilled: oom > 0})
+	m.last = ExitStatus{ExitCode: code, OOMKilled: oom > 0}
 	return code, waitErr
 }
 

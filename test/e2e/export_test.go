@@ -1,0 +1,41 @@
+//go:build hullwip
+
+package e2e
+
+import (
+	"archive/tar"
+	"bytes"
+	"io"
+	"testing"
+)
+
+func TestExportHoldsImageAndChanges(t *testing.T) {
+	mustHull(t, "run", "--name", "export-me", "busybox", "sh", "-c", "echo changed > /root/new; rm /etc/hostname")
+	defer hull(t, "rm", "export-me")
+	r := hull(t, "export", "export-me")
+	if r.code != 0 {
+		t.Fatalf("export: %s", r.stderr)
+	}
+	files := map[string]string{}
+	tr := tar.NewReader(bytes.NewReader([]byte(r.stdout)))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(tr)
+		files[h.Name] = string(data)
+	}
+	if _, ok := files["bin/busybox"]; !ok {
+		t.Error("export lacks the image's bin/busybox")
+	}
+	if files["root/new"] != "changed\n" {
+		t.Errorf("export's root/new = %q, want the container's change", files["root/new"])
+	}
+	if _, ok := files["etc/hostname"]; ok {
+		t.Error("export still holds etc/hostname, which the container deleted")
+	}
+}

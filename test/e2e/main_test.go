@@ -1,0 +1,164 @@
+//go:build hullwip
+
+// Package e2e drives the hull binary as a user would, against real
+// containers: it builds hull from this checkout, gives it a private data
+// root with busybox:latest loaded from Debian's busybox-static, and checks
+// after every test that nothing was left behind.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hull-project/hull/internal/testutil/busybox"
+)
+
+var (
+	hullBin string // the built hull binary
+	root    string // its data root (HULL_ROOT)
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if os.Geteuid() != 0 {
+		fmt.Println("e2e: skipped, needs root")
+		return 0
+	}
+	if _, err := os.Stat(busybox.Binary); err != nil {
+		fmt.Println("e2e: skipped, needs busybox-static")
+		return 0
+	}
+	tmp, err := os.MkdirTemp("", "hull-e2e-")
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	hullBin, root = filepath.Join(tmp, "hull"), filepath.Join(tmp, "root")
+	if out, err := exec.Command("go", "build", "-o", hullBin, "../../cmd/hull").CombinedOutput(); err != nil {
+		fmt.Printf("e2e: go build: %v\n%s", err, out)
+		return 1
+	}
+	if err := loadBusybox(filepath.Join(tmp, "busybox.tar")); err != nil {
+		fmt.Println("e2e:", err)
+		return 1
+	}
+	code := m.Run()
+	if leaks := leftovers(); len(leaks) > 0 {
+		fmt.Printf("e2e: left behind after the tests:\n  %s\n", strings.Join(leaks, "\n  "))
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+func loadBusybox(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := busybox.DockerArchive(f, "busybox:latest"); err != nil {
+		return err
+	}
+	f.Close()
+	if out, err := hullCmd("load", "-i", path).CombinedOutput(); err != nil {
+		return fmt.Errorf("hull load: %v\n%s", err, out)
+	}
+	return nil
+}
+
+func hullCmd(args ...string) *exec.Cmd {
+	cmd := exec.Command(hullBin, args...)
+	cmd.Env = append(os.Environ(), "HULL_ROOT="+root)
+	return cmd
+}
+
+// result is what one hull command did.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func hull(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := hullCmd(args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("hull %s: %v", strings.Join(args, " "), err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// mustHull runs hull and fails the test unless it exits 0.
+func mustHull(t *testing.T, args ...string) string {
+	t.Helper()
+	r := hull(t, args...)
+	if r.code != 0 {
+		t.Fatalf("hull %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+// runDetached starts a container and removes it when the test ends.
+func runDetached(t *testing.T, args ...string) string {
+	t.Helper()
+	id := strings.TrimSpace(mustHull(t, append([]string{"run", "-d"}, args...)...))
+	t.Cleanup(func() { hull(t, "rm", "-f", id) })
+	return id
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// leftovers lists what hull left on the machine: mounts under its root,
+// cgroups of its containers, monitor processes, containers' records.
+func leftovers() []string {
+	var out []string
+	if data, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.Contains(line, root) {
+				out = append(out, "mount: "+line)
+			}
+		}
+	}
+	// hull's containers' cgroups sit under /hull, which itself stays.
+	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/hull/*/")
+	for _, cg := range cgroups {
+		out = append(out, "cgroup: "+cg)
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		data, _ := os.ReadFile(p)
+		if strings.HasPrefix(string(data), "hull-monitor\x00") && strings.Contains(string(data), root) {
+			out = append(out, "monitor process: "+p)
+		}
+	}
+	records, _ := filepath.Glob(filepath.Join(root, "containers", "[0-9a-f]*"))
+	for _, r := range records {
+		out = append(out, "container record: "+r)
+	}
+	return out
+}

@@ -1,0 +1,116 @@
+//go:build hullwip
+
+package e2e
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestRunHelloWorld(t *testing.T) {
+	r := hull(t, "run", "--rm", "busybox", "echo", "hello", "world")
+	if r.code != 0 || r.stdout != "hello world\n" {
+		t.Fatalf("hull run busybox echo hello world: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+	}{
+		{[]string{"sh", "-c", "exit 3"}, 3},
+		{[]string{"sh", "-c", "kill -9 $$; exit 4"}, 4}, // PID 1 ignores SIGKILL from inside
+		{[]string{"sh", "-c", "sh -c 'kill -9 $$'; exit $?"}, 137},
+		{[]string{"nosuchcommand"}, 127},
+		{[]string{"/etc/passwd"}, 126},
+	}
+	for _, tc := range cases {
+		r := hull(t, append([]string{"run", "--rm", "busybox"}, tc.args...)...)
+		if r.code != tc.code {
+			t.Errorf("hull run %v: exit %d, want %d (stderr %q)", tc.args, r.code, tc.code, r.stderr)
+		}
+	}
+	if r := hull(t, "run", "--rm", "--no-such-flag", "busybox", "true"); r.code != 125 {
+		t.Errorf("bad flag: exit %d, want 125", r.code)
+	}
+}
+
+func TestRunDetachedShowsUpAndHostKillShowsExited137(t *testing.T) {
+	id := runDetached(t, "busybox", "sleep", "300")
+	if len(id) != 64 {
+		t.Fatalf("run -d printed %q, want a 64-hex id", id)
+	}
+	ps := mustHull(t, "ps")
+	if !strings.Contains(ps, id[:12]) || !strings.Contains(ps, "Up ") {
+		t.Fatalf("hull ps does not show the container Up:\n%s", ps)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(mustHull(t, "inspect", "-f", "{{.State.Pid}}", id)))
+	if err != nil || pid <= 1 {
+		t.Fatalf("inspect State.Pid = %d, %v", pid, err)
+	}
+	comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if strings.TrimSpace(string(comm)) != "sleep" {
+		t.Fatalf("host process %d is %q, want the container's sleep", pid, comm)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Exited (137) in hull ps -a", func() bool {
+		return strings.Contains(mustHull(t, "ps", "-a", "--filter", "id="+id), "Exited (137)")
+	})
+}
+
+func TestRunRmLeavesNothing(t *testing.T) {
+	mustHull(t, "run", "--rm", "--name", "rm-test", "busybox", "true")
+	if r := hull(t, "inspect", "rm-test"); r.code == 0 {
+		t.Fatal("container still exists after --rm")
+	}
+	if leaks := leftovers(); len(leaks) > 0 {
+		t.Fatalf("--rm left: %v", leaks)
+	}
+}
+
+func TestRunOptions(t *testing.T) {
+	out := mustHull(t, "run", "--rm", "-e", "FOO=bar", "-w", "/tmp", "-u", "1000:1000", "--hostname", "box",
+		"busybox", "sh", "-c", "echo $FOO; pwd; id -u; hostname")
+	if want := "bar\n/tmp\n1000\nbox\n"; out != want {
+		t.Fatalf("output %q, want %q", out, want)
+	}
+}
+
+func TestNamesAreDistinctAndConflictsRefused(t *testing.T) {
+	a := runDetached(t, "--name", "named", "busybox", "sleep", "100")
+	r := hull(t, "run", "-d", "--name", "named", "busybox", "true")
+	if r.code != 125 || !strings.Contains(r.stderr, "is already in use") {
+		t.Fatalf("second container with the same name: exit %d, stderr %q", r.code, r.stderr)
+	}
+	b := runDetached(t, "busybox", "sleep", "100")
+	nameA := strings.TrimSpace(mustHull(t, "inspect", "-f", "{{.Name}}", a))
+	nameB := strings.TrimSpace(mustHull(t, "inspect", "-f", "{{.Name}}", b))
+	if nameA != "/named" || nameB == nameA || !strings.Contains(nameB, "_") {
+		t.Fatalf("names %q and %q: want /named and a random adjective_surname", nameA, nameB)
+	}
+}
+
+func TestStopSendsSignalThenKills(t *testing.T) {
+	id := runDetached(t, "busybox", "sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.1; done")
+	time.Sleep(200 * time.Millisecond)
+	mustHull(t, "stop", id)
+	if code := strings.TrimSpace(mustHull(t, "inspect", "-f", "{{.State.ExitCode}}", id)); code != "42" {
+		t.Fatalf("exit code after stop = %s, want 42 from the TERM trap", code)
+	}
+	id2 := runDetached(t, "busybox", "sleep", "300")
+	start := time.Now()
+	mustHull(t, "stop", "-t", "1", id2)
+	if code := strings.TrimSpace(mustHull(t, "inspect", "-f", "{{.State.ExitCode}}", id2)); code != "137" {
+		t.Fatalf("sleep as PID 1 ignores TERM; exit code after stop -t 1 = %s, want 137", code)
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Fatalf("stop -t 1 took %s", d)
+	}
+}

@@ -287,22 +287,18 @@ func (e *Engine) Wait(ref string) (ExitStatus, error) {
 		a, err := dialAttach(filepath.Join(e.containers.path(c.ID), "attach.sock"), AttachOptions{Wait: true})
 		if err == nil {
 			defer a.Close()
-			var st ExitStatus
-			if err := json.NewDecoder(a.conn).Decode(&st); err == nil {
+			if st, err := a.ReadExit(); err == nil {
 				return st, nil
 			}
 		}
+		// No word from the monitor (it was between its two binaries, or
+		// gone): the record decides, once it no longer says running.
+		e.waitStopped(c.ID, 24*time.Hour)
 		if c, err = e.Get(c.ID); err != nil {
 			return ExitStatus{}, err
 		}
 	}
 	return ExitStatus{ExitCode: c.State.ExitCode, OOMKilled: c.State.OOMKilled, Error: c.State.Error}, nil
-}
-
-// WaitAttached returns a connection that will carry the exit status of a
-// container about to start; open it before Start to never miss the exit.
-func (e *Engine) waitConn(c *Container) (*Attachment, error) {
-	return dialAttach(filepath.Join(e.containers.path(c.ID), "attach.sock"), AttachOptions{Wait: true})
 }
 
 // Kill sends sig to the container's main process.
@@ -511,8 +507,8 @@ func (e *Engine) StartAttached(ref string, opts AttachOptions) (*Attachment, fun
 	}
 	wait := func() ExitStatus {
 		defer waiter.Close()
-		var st ExitStatus
-		if err := json.NewDecoder(waiter.conn).Decode(&st); err != nil {
+		st, err := waiter.ReadExit()
+		if err != nil {
 			if c, err := e.Get(c.ID); err == nil {
 				return ExitStatus{ExitCode: c.State.ExitCode, OOMKilled: c.State.OOMKilled, Error: c.State.Error}
 			}

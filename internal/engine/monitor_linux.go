@@ -3,36 +3,37 @@
 package engine
 
 import (
-	"bufio"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/hull-project/hull/internal/jsonlog"
+	mon "github.com/hull-project/hull/internal/monitor"
 	"github.com/hull-project/hull/internal/runtime"
 )
 
-// A container's monitor is a small process, the hull binary re-executed
-// with MonitorArg and detached in its own session, that owns one running
-// container as podman's conmon does: it starts the container with the
-// in-process runtime, holds its stdio (pipes or a pty), writes its log,
-// serves attach, reaps it as a child subreaper, records its exit, applies
-// the restart policy, and cleans up. No daemon is needed, and hull commands
-// exit while the container runs.
+// A container's monitor is one process that owns one running container, as
+// podman's conmon does, so that no daemon is needed and hull commands exit
+// while the container runs. Its life, under one pid:
 //
-// Start-up handshake: the starting command passes a pipe as fd 3; the
-// monitor writes "ok\n" once the container runs, or one JSON line
-// {"error":...,"code":...} if it could not start it.
+//	hull __hull-monitor ROOT ID     (the full binary, started detached by Start)
+//	  mount the root, create and start the container with the in-process
+//	  runtime, record it running, tell Start "ok" on fd 3
+//	  -> execve hull-monitor         (small: stdio, log, attach, reaping)
+//	       the container exits
+//	  -> execve hull __hull-monitor ROOT ID --finish
+//	       record the exit, delete the runtime state, unmount, and either
+//	       start again (restart policy) or remove (--rm) and tell waiters
+//
+// Descriptors cross each execve as a monitor.Handoff. Without a
+// hull-monitor binary beside hull, the full binary holds the container
+// itself, at the cost of its larger memory.
 
 // MonitorArg is the hidden first argument of a hull process that is to be
 // a container's monitor.
@@ -43,23 +44,8 @@ type monitor struct {
 	id         string
 	dir        string
 	waitAttach bool
-
-	mu          sync.Mutex
-	clients     map[*attachClient]bool
-	firstAttach chan struct{}
-	attachOnce  sync.Once
-	stdin       io.WriteCloser // container stdin (pipe or pty master), nil if closed
-	waiters     []*net.UnixConn
-	socket      string
-	last        ExitStatus // how the last run ended
-	tty         *os.File
-	output      sync.WaitGroup
-	log         *jsonlog.Writer
-}
-
-type attachClient struct {
-	conn *net.UnixConn
-	opts AttachOptions
+	hub        *mon.Hub
+	last       mon.ExitStatus
 }
 
 type startReport struct {
@@ -70,24 +56,38 @@ type startReport struct {
 // RunMonitor is the monitor's main; it returns the process's exit status.
 func RunMonitor(args []string) int {
 	if len(args) < 2 {
-		fmt.Fprintln(os.Stderr, "hull monitor: usage: ROOT ID [--wait-attach]")
+		fmt.Fprintln(os.Stderr, "hull monitor: usage: ROOT ID [--wait-attach|--finish]")
 		return 2
 	}
+	ready := os.NewFile(3, "ready")
 	eng, err := New(Options{Root: args[0]})
 	if err != nil {
-		reportStart(os.NewFile(3, "ready"), &startReport{Error: err.Error(), Code: 125})
+		reportStart(ready, &startReport{Error: err.Error(), Code: 125})
 		return 1
 	}
-	m := &monitor{
-		eng: eng, id: args[1], dir: eng.containers.path(args[1]),
-		waitAttach: len(args) > 2 && args[2] == "--wait-attach",
-		clients:    map[*attachClient]bool{}, firstAttach: make(chan struct{}),
+	m := &monitor{eng: eng, id: args[1], dir: eng.containers.path(args[1])}
+	if f, err := os.OpenFile(filepath.Join(m.dir, "monitor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
+		log.SetOutput(f)
 	}
-	logFile, err := os.OpenFile(filepath.Join(m.dir, "monitor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err == nil {
-		log.SetOutput(logFile)
+	mode := ""
+	if len(args) > 2 {
+		mode = args[2]
 	}
-	return m.run(os.NewFile(3, "ready"))
+	if mode == "--finish" {
+		return m.resumeAfterExit()
+	}
+	m.waitAttach = mode == "--wait-attach"
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		reportStart(ready, &startReport{Error: "become child subreaper: " + err.Error(), Code: 125})
+		return 1
+	}
+	ln, err := m.listen()
+	if err != nil {
+		reportStart(ready, &startReport{Error: err.Error(), Code: 125})
+		return 1
+	}
+	m.hub = mon.NewHub(ln)
+	return m.runLoop(ready)
 }
 
 func reportStart(ready *os.File, r *startReport) {
@@ -103,43 +103,10 @@ func reportStart(ready *os.File, r *startReport) {
 	ready.Close()
 }
 
-func (m *monitor) run(ready *os.File) int {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		reportStart(ready, &startReport{Error: "become child subreaper: " + err.Error(), Code: 125})
-		return 1
-	}
-	ln, err := m.listen()
-	if err != nil {
-		reportStart(ready, &startReport{Error: err.Error(), Code: 125})
-		return 1
-	}
-	defer os.Remove(m.socket)
-	defer ln.Close()
-	go m.acceptLoop(ln)
-	for attempt := 0; ; attempt++ {
-		code, err := m.runOnce(ready)
-		ready = nil
-		if err != nil {
-			log.Printf("container %s: %v", m.id, err)
-			break
-		}
-		delay, again := m.restartDelay(code, attempt)
-		if !again {
-			break
-		}
-		time.Sleep(delay)
-	}
-	m.closeClients()
-	m.finish()
-	// Waiters hear last, so that `run --rm` returns once nothing is left.
-	m.notifyWaiters(m.last)
-	return 0
-}
-
 func (m *monitor) listen() (*net.UnixListener, error) {
-	path := filepath.Join(m.dir, "attach.sock")
+	path := m.socketPath()
 	os.Remove(path)
-	short, release, err := viaDirFD(path)
+	short, release, err := mon.ViaDirFD(path)
 	if err != nil {
 		return nil, err
 	}
@@ -150,44 +117,101 @@ func (m *monitor) listen() (*net.UnixListener, error) {
 	}
 	// Unlinking by the short name would fail once the descriptor is closed.
 	ln.SetUnlinkOnClose(false)
-	m.socket = path
 	return ln, nil
 }
 
-// runOnce runs the container from start to exit and records the outcome.
-func (m *monitor) runOnce(ready *os.File) (int, error) {
-	c, err := m.eng.containers.read(m.id)
-	if err != nil {
-		reportStart(ready, &startReport{Error: err.Error(), Code: 125})
-		return 0, err
-	}
-	started, err := m.start(c)
-	if err != nil {
-		code := 125
-		var pe *runtime.ProcessError
-		if errors.As(err, &pe) && pe.Code >= 126 {
-			code = pe.Code
+func (m *monitor) socketPath() string { return filepath.Join(m.dir, "attach.sock") }
+
+// runLoop starts the container, holds it (here or in hull-monitor), and
+// after each exit applies the restart policy.
+func (m *monitor) runLoop(ready *os.File) int {
+	for {
+		rc, err := m.startOnce(ready)
+		ready = nil
+		if err != nil {
+			log.Printf("container %s: %v", m.id, err)
+			m.finish()
+			return 0
 		}
-		m.recordStartFailure(err, code)
-		reportStart(ready, &startReport{Error: err.Error(), Code: code})
-		m.last = ExitStatus{ExitCode: code, Error: err.Error()}
-		return 0, err
+		m.handOff(rc) // returns only when there is no hull-monitor to exec
+		m.hub.StartOutput()
+		st := m.hub.Hold(rc.State().InitProcessPid)
+		if !m.afterExit(st) {
+			return 0
+		}
 	}
-	reportStart(ready, nil)
-	code, waitErr := runtime.WaitReaping(started.State().InitProcessPid)
-	m.output.Wait()
-	oom, _ := started.OOMKillCount()
-	if err := started.Delete(true); err != nil {
-		log.Printf("delete runtime state: %v", err)
-	}
-	m.unmountRootfs()
-	m.recordExit(code, oom > 0, waitErr)
-	m.last = ExitStatus{ExitCode: code, OOMKilled: oom > 0}
-	return code, waitErr
 }
 
-// start mounts the root file system, creates the container with its
-// stdio, waits for the first attach if asked, and starts it.
+// resumeAfterExit is the full binary again, back from hull-monitor.
+func (m *monitor) resumeAfterExit() int {
+	ho, err := mon.ReadHandoff()
+	if err != nil {
+		log.Print(err)
+		return 1
+	}
+	if m.hub, err = mon.Import(ho); err != nil {
+		log.Print(err)
+		return 1
+	}
+	if ho.Exit == nil || !m.afterExit(*ho.Exit) {
+		return 0
+	}
+	return m.runLoop(nil)
+}
+
+// handOff executes hull-monitor to hold the started container; it returns
+// only if that cannot be done, and then this process holds it.
+func (m *monitor) handOff(rc *runtime.Container) {
+	slim := monitorBinary()
+	self, err := os.Executable()
+	if slim == "" || err != nil {
+		return
+	}
+	ho, err := m.hub.Export(rc.State().InitProcessPid)
+	if err != nil {
+		log.Printf("hand over to %s: %v", slim, err)
+		return
+	}
+	ho.Return = []string{self, MonitorArg, m.eng.root, m.id, "--finish"}
+	err = unix.Exec(slim, []string{"hull-monitor", m.id}, append(os.Environ(), ho.Encode()))
+	log.Printf("exec %s: %v; holding the container here", slim, err)
+}
+
+// monitorBinary is the hull-monitor installed beside this hull, if any.
+func monitorBinary() string {
+	self, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	path := filepath.Join(filepath.Dir(self), "hull-monitor")
+	if unix.Access(path, unix.X_OK) != nil {
+		return ""
+	}
+	return path
+}
+
+// startOnce mounts the root, creates the container with its stdio, waits
+// for the first attach if asked, starts it and records it running.
+func (m *monitor) startOnce(ready *os.File) (*runtime.Container, error) {
+	c, err := m.eng.containers.read(m.id)
+	if err == nil {
+		var rc *runtime.Container
+		if rc, err = m.start(c); err == nil {
+			reportStart(ready, nil)
+			return rc, nil
+		}
+	}
+	code := 125
+	var pe *runtime.ProcessError
+	if errors.As(err, &pe) && pe.Code >= 126 {
+		code = pe.Code
+	}
+	m.recordStartFailure(err, code)
+	reportStart(ready, &startReport{Error: err.Error(), Code: code})
+	m.last = mon.ExitStatus{ExitCode: code, Error: err.Error()}
+	return nil, err
+}
+
 func (m *monitor) start(c *Container) (*runtime.Container, error) {
 	if err := m.mountRootfs(); err != nil {
 		return nil, err
@@ -207,7 +231,7 @@ func (m *monitor) start(c *Container) (*runtime.Container, error) {
 	if m.waitAttach {
 		m.waitAttach = false
 		select {
-		case <-m.firstAttach:
+		case <-m.hub.FirstAttach():
 		case <-time.After(30 * time.Second):
 		}
 	}
@@ -229,7 +253,7 @@ func (m *monitor) create(c *Container) (*runtime.Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
-	m.log = jsonlog.NewWriter(logFile)
+	m.hub.SetLog(logFile)
 	opts := runtime.CreateOptions{Bundle: filepath.Join(m.dir, "bundle")}
 	var after func() error
 	if c.Config.Tty {
@@ -251,7 +275,7 @@ func (m *monitor) create(c *Container) (*runtime.Container, error) {
 }
 
 // pipeStdio gives the container pipes; after create the monitor keeps
-// only its own ends and copies output to the log and attached clients.
+// only its own ends, and output waits in the pipes until it is copied.
 func (m *monitor) pipeStdio(opts *runtime.CreateOptions, openStdin bool) (func() error, error) {
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
@@ -263,7 +287,8 @@ func (m *monitor) pipeStdio(opts *runtime.CreateOptions, openStdin bool) (func()
 		if err != nil {
 			return nil, err
 		}
-		stdinR, m.stdin = r, w
+		stdinR = r
+		m.hub.SetStdin(w)
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
@@ -278,8 +303,8 @@ func (m *monitor) pipeStdio(opts *runtime.CreateOptions, openStdin bool) (func()
 		for _, f := range []*os.File{devnull, stdinR, outW, errW} {
 			f.Close()
 		}
-		m.copyOutput(outR, StreamStdout, "stdout")
-		m.copyOutput(errR, StreamStderr, "stderr")
+		m.hub.AddOutput(outR, mon.StreamStdout, "stdout")
+		m.hub.AddOutput(errR, mon.StreamStderr, "stderr")
 		return nil
 	}, nil
 }
@@ -305,142 +330,46 @@ func (m *monitor) ttyStdio(opts *runtime.CreateOptions) (func() error, error) {
 		if err != nil {
 			return err
 		}
-		m.tty, m.stdin = master, master
-		m.copyOutput(master, StreamStdout, "stdout")
+		m.hub.SetTTY(master)
+		m.hub.AddOutput(master, mon.StreamStdout, "stdout")
 		return nil
 	}, nil
 }
 
-// copyOutput sends one output stream to the log and every attached client
-// until the container closes it.
-func (m *monitor) copyOutput(r *os.File, stream byte, name string) {
-	m.output.Add(1)
-	go func() {
-		defer m.output.Done()
-		defer r.Close()
-		logStream := m.log.Stream(name)
-		defer logStream.Close()
-		buf := make([]byte, 32*1024)
-		for {
-			n, err := r.Read(buf)
-			if n > 0 {
-				logStream.Write(buf[:n])
-				m.broadcast(stream, buf[:n])
-			}
-			if err != nil {
-				return // EOF, or EIO from a pty whose last holder exited
-			}
-		}
-	}()
-}
-
-func (m *monitor) broadcast(stream byte, data []byte) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for cl := range m.clients {
-		if (stream == StreamStdout && !cl.opts.Stdout) || (stream == StreamStderr && !cl.opts.Stderr) {
-			continue
-		}
-		cl.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		var err error
-		if m.tty != nil {
-			_, err = cl.conn.Write(data)
-		} else {
-			err = writeFrame(cl.conn, stream, data)
-		}
-		if err != nil {
-			cl.conn.Close()
-			delete(m.clients, cl)
+// afterExit records how the container ended and cleans up after it. It
+// reports whether the restart policy starts the container again.
+func (m *monitor) afterExit(st mon.ExitStatus) bool {
+	if rc, err := m.eng.runtime.Load(m.id); err == nil {
+		oom, _ := rc.OOMKillCount()
+		st.OOMKilled = oom > 0
+		if err := rc.Delete(true); err != nil {
+			log.Printf("delete runtime state: %v", err)
 		}
 	}
+	m.unmountRootfs()
+	m.recordExit(st)
+	m.last = st
+	c, err := m.eng.containers.read(m.id)
+	if err != nil {
+		m.finish()
+		return false
+	}
+	delay, again := m.restartDelay(c, st.ExitCode)
+	if !again {
+		m.finish()
+		return false
+	}
+	time.Sleep(delay)
+	return true
 }
 
-func (m *monitor) acceptLoop(ln *net.UnixListener) {
-	for {
-		conn, err := ln.AcceptUnix()
-		if err != nil {
-			return
-		}
-		go m.serveClient(conn)
-	}
-}
-
-func (m *monitor) serveClient(conn *net.UnixConn) {
-	r := bufio.NewReader(conn)
-	line, err := r.ReadBytes('\n')
-	var opts AttachOptions
-	if err != nil || json.Unmarshal(line, &opts) != nil {
-		conn.Close()
-		return
-	}
-	cl := &attachClient{conn: conn, opts: opts}
-	m.mu.Lock()
-	if opts.Wait {
-		m.waiters = append(m.waiters, conn)
-		m.mu.Unlock()
-		return
-	}
-	m.clients[cl] = true
-	m.mu.Unlock()
-	m.attachOnce.Do(func() { close(m.firstAttach) })
-	m.serveInput(r, cl)
-}
-
-// serveInput applies a client's input frames until it disconnects.
-func (m *monitor) serveInput(r io.Reader, cl *attachClient) {
-	for {
-		kind, data, err := readInputFrame(r)
-		if err != nil {
-			return
-		}
-		m.mu.Lock()
-		switch {
-		case kind == inputData && cl.opts.Stdin && m.stdin != nil:
-			m.stdin.Write(data)
-		case kind == inputClose && cl.opts.Stdin && m.stdin != nil && m.tty == nil:
-			m.stdin.Close()
-			m.stdin = nil
-		case kind == inputResize && m.tty != nil && len(data) == 4:
-			ws := &unix.Winsize{Row: binary.BigEndian.Uint16(data), Col: binary.BigEndian.Uint16(data[2:])}
-			unix.IoctlSetWinsize(int(m.tty.Fd()), unix.TIOCSWINSZ, ws)
-		}
-		m.mu.Unlock()
-	}
-}
-
-// notifyWaiters tells every wait client how the container ended.
-func (m *monitor) notifyWaiters(st ExitStatus) {
-	data, _ := json.Marshal(st)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, w := range m.waiters {
-		w.SetWriteDeadline(time.Now().Add(time.Second))
-		w.Write(append(data, '\n'))
-		w.Close()
-	}
-	m.waiters = nil
-}
-
-func (m *monitor) closeClients() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for cl := range m.clients {
-		cl.conn.Close()
-		delete(m.clients, cl)
-	}
-}
-
-func (m *monitor) recordExit(code int, oomKilled bool, waitErr error) {
+func (m *monitor) recordExit(st mon.ExitStatus) {
 	m.eng.containers.update(m.id, func(c *Container) error {
 		c.State.Status = StatusExited
 		c.State.Running, c.State.Paused, c.State.Restarting = false, false, false
 		c.State.Pid = 0
-		c.State.ExitCode = code
-		c.State.OOMKilled = oomKilled
+		c.State.ExitCode, c.State.OOMKilled, c.State.Error = st.ExitCode, st.OOMKilled, st.Error
 		c.State.FinishedAt = time.Now().UTC()
-		if waitErr != nil {
-			c.State.Error = waitErr.Error()
-		}
 		c.MonitorPid, c.MonitorStart = 0, 0
 		return nil
 	})
@@ -461,10 +390,9 @@ func (m *monitor) recordStartFailure(err error, code int) {
 }
 
 // restartDelay applies the restart policy to an exit, with docker's
-// doubling back-off starting at 100ms.
-func (m *monitor) restartDelay(code, attempt int) (time.Duration, bool) {
-	c, err := m.eng.containers.read(m.id)
-	if err != nil || c.State.StoppedByUser || c.Host.AutoRemove {
+// doubling back-off from 100ms.
+func (m *monitor) restartDelay(c *Container, code int) (time.Duration, bool) {
+	if c.State.StoppedByUser || c.Host.AutoRemove {
 		return 0, false
 	}
 	p := c.Host.RestartPolicy
@@ -477,6 +405,7 @@ func (m *monitor) restartDelay(code, attempt int) (time.Duration, bool) {
 	default:
 		return 0, false
 	}
+	attempt := c.RestartCount
 	m.eng.containers.update(m.id, func(c *Container) error {
 		c.RestartCount++
 		c.State.Status, c.State.Restarting = StatusRestarting, true
@@ -486,15 +415,19 @@ func (m *monitor) restartDelay(code, attempt int) (time.Duration, bool) {
 	return min(delay, time.Minute), true
 }
 
-// finish removes a --rm container once it has exited.
+// finish ends the monitor: a --rm container is removed, then waiters hear
+// how it ended, so that `run --rm` returns once nothing is left.
 func (m *monitor) finish() {
-	c, err := m.eng.containers.read(m.id)
-	if err != nil || !c.Host.AutoRemove {
-		return
+	m.hub.CloseClients()
+	m.hub.Close()
+	if c, err := m.eng.containers.read(m.id); err == nil && c.Host.AutoRemove {
+		if err := m.eng.removeContainer(c); err != nil {
+			log.Printf("remove container %s: %v", m.id, err)
+		}
+	} else {
+		os.Remove(m.socketPath())
 	}
-	if err := m.eng.removeContainer(c); err != nil {
-		log.Printf("remove container %s: %v", m.id, err)
-	}
+	m.hub.NotifyWaiters(m.last)
 }
 
 func selfStart() uint64 {

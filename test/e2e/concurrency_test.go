@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -53,8 +55,13 @@ func TestChurn(t *testing.T) {
 	}
 	for i := 0; i < cycles; i++ {
 		id := strings.TrimSpace(mustHull(t, "run", "-d", "busybox", "true"))
-		mustHull(t, "wait", id)
-		mustHull(t, "rm", id)
+		if code := strings.TrimSpace(mustHull(t, "wait", id)); code != "0" {
+			t.Fatalf("wait printed %q, want 0", code)
+		}
+		if r := hull(t, "rm", id); r.code != 0 {
+			log, _ := os.ReadFile(filepath.Join(root, "containers", id, "monitor.log"))
+			t.Fatalf("cycle %d: rm: %s\nps -a: %s\nmonitor log: %s", i, r.stderr, mustHull(t, "ps", "-a"), log)
+		}
 	}
 	if leaks := leftovers(); len(leaks) > 0 {
 		t.Fatalf("after %d run/rm cycles: %v", cycles, leaks)

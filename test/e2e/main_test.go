@@ -44,9 +44,13 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	hullBin, root = filepath.Join(tmp, "hull"), filepath.Join(tmp, "root")
-	if out, err := exec.Command("go", "build", "-o", hullBin, "../../cmd/hull").CombinedOutput(); err != nil {
-		fmt.Printf("e2e: go build: %v\n%s", err, out)
-		return 1
+	// hull-monitor beside hull, as make install puts them.
+	for _, pkg := range []string{"hull", "hull-monitor"} {
+		out, err := exec.Command("go", "build", "-o", filepath.Join(tmp, pkg), "../../cmd/"+pkg).CombinedOutput()
+		if err != nil {
+			fmt.Printf("e2e: go build %s: %v\n%s", pkg, err, out)
+			return 1
+		}
 	}
 	if err := loadBusybox(filepath.Join(tmp, "busybox.tar")); err != nil {
 		fmt.Println("e2e:", err)

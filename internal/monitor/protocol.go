@@ -1,4 +1,4 @@
-package engine
+package monitor
 
 import (
 	"encoding/binary"
@@ -136,10 +136,17 @@ func (a *Attachment) Resize(height, width uint16) error {
 // Close ends the attachment; the container keeps running.
 func (a *Attachment) Close() error { return a.conn.Close() }
 
-// viaDirFD turns a socket path that may exceed the 108 bytes a unix socket
+// ReadExit reads the ExitStatus a Wait attachment receives.
+func (a *Attachment) ReadExit() (ExitStatus, error) {
+	var st ExitStatus
+	err := json.NewDecoder(a.conn).Decode(&st)
+	return st, err
+}
+
+// ViaDirFD turns a socket path that may exceed the 108 bytes a unix socket
 // address holds into /proc/self/fd/<n>/<name>, through an open descriptor
 // of its directory; release closes that descriptor.
-func viaDirFD(socket string) (short string, release func(), err error) {
+func ViaDirFD(socket string) (short string, release func(), err error) {
 	dir, err := os.Open(filepath.Dir(socket))
 	if err != nil {
 		return "", nil, err
@@ -147,8 +154,9 @@ func viaDirFD(socket string) (short string, release func(), err error) {
 	return fmt.Sprintf("/proc/self/fd/%d/%s", dir.Fd(), filepath.Base(socket)), func() { dir.Close() }, nil
 }
 
-func dialAttach(socket string, opts AttachOptions) (*Attachment, error) {
-	short, release, err := viaDirFD(socket)
+// Dial connects to the monitor listening on socket.
+func Dial(socket string, opts AttachOptions) (*Attachment, error) {
+	short, release, err := ViaDirFD(socket)
 	if err != nil {
 		return nil, fmt.Errorf("attach to container monitor: %w", err)
 	}

@@ -1,0 +1,251 @@
+package monitor
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hull-project/hull/internal/jsonlog"
+)
+
+// Hub serves one container's attach and wait clients and carries its
+// output to the log and to attached clients.
+type Hub struct {
+	mu          sync.Mutex
+	listener    *net.UnixListener
+	clients     map[*client]bool
+	waiters     []*net.UnixConn
+	firstAttach chan struct{}
+	attachOnce  sync.Once
+	stdin       io.WriteCloser // the container's stdin, nil once closed
+	tty         *os.File       // the pty master when the container has a tty
+	log         *jsonlog.Writer
+	logFile     *os.File
+	outputs     []output // registered, not yet copied
+	output      sync.WaitGroup
+	greeting    sync.WaitGroup // accepted clients whose hello is being read
+}
+
+type output struct {
+	f      *os.File
+	stream byte
+	name   string
+}
+
+type client struct {
+	conn *net.UnixConn
+	opts AttachOptions
+}
+
+// NewHub serves clients on listener.
+func NewHub(listener *net.UnixListener) *Hub {
+	h := &Hub{listener: listener, clients: map[*client]bool{}, firstAttach: make(chan struct{})}
+	go h.acceptLoop()
+	return h
+}
+
+// FirstAttach is closed when the first attach (not wait) client arrives.
+func (h *Hub) FirstAttach() <-chan struct{} { return h.firstAttach }
+
+// SetLog sends output to the json-file log f.
+func (h *Hub) SetLog(f *os.File) {
+	h.logFile, h.log = f, jsonlog.NewWriter(f)
+}
+
+// SetStdin is where attached clients' input goes.
+func (h *Hub) SetStdin(w io.WriteCloser) {
+	h.mu.Lock()
+	h.stdin = w
+	h.mu.Unlock()
+}
+
+// SetTTY makes output raw and lets clients resize the pty.
+func (h *Hub) SetTTY(master *os.File) {
+	h.mu.Lock()
+	h.tty, h.stdin = master, master
+	h.mu.Unlock()
+}
+
+// AddOutput registers one of the container's output streams; StartOutput
+// begins copying it. Until then it can still be handed over.
+func (h *Hub) AddOutput(r *os.File, stream byte, name string) {
+	h.outputs = append(h.outputs, output{r, stream, name})
+}
+
+// StartOutput copies every registered stream to the log and every attached
+// client until the container closes it.
+func (h *Hub) StartOutput() {
+	for _, o := range h.outputs {
+		h.copyOutput(o)
+	}
+	h.outputs = nil
+}
+
+func (h *Hub) copyOutput(o output) {
+	h.output.Add(1)
+	go func() {
+		defer h.output.Done()
+		defer o.f.Close()
+		logStream := h.log.Stream(o.name)
+		defer logStream.Close()
+		buf := make([]byte, 32*1024)
+		for {
+			n, err := o.f.Read(buf)
+			if n > 0 {
+				logStream.Write(buf[:n])
+				h.broadcast(o.stream, buf[:n])
+			}
+			if err != nil {
+				return // EOF, or EIO from a pty whose last holder exited
+			}
+		}
+	}()
+}
+
+// WaitOutput waits until every output stream has ended, or timeout.
+func (h *Hub) WaitOutput(timeout time.Duration) {
+	done := make(chan struct{})
+	go func() { h.output.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+	}
+}
+
+func (h *Hub) broadcast(stream byte, data []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for cl := range h.clients {
+		if (stream == StreamStdout && !cl.opts.Stdout) || (stream == StreamStderr && !cl.opts.Stderr) {
+			continue
+		}
+		cl.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		var err error
+		if h.tty != nil {
+			_, err = cl.conn.Write(data)
+		} else {
+			err = writeFrame(cl.conn, stream, data)
+		}
+		if err != nil {
+			cl.conn.Close()
+			delete(h.clients, cl)
+		}
+	}
+}
+
+func (h *Hub) acceptLoop() {
+	for {
+		conn, err := h.listener.AcceptUnix()
+		if err != nil {
+			return
+		}
+		h.greeting.Add(1)
+		go h.serve(conn)
+	}
+}
+
+func (h *Hub) serve(conn *net.UnixConn) {
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := readHello(conn)
+	conn.SetReadDeadline(time.Time{})
+	var opts AttachOptions
+	if err != nil || json.Unmarshal(line, &opts) != nil {
+		conn.Close()
+		h.greeting.Done()
+		return
+	}
+	h.adopt(conn, opts, conn)
+	h.greeting.Done()
+}
+
+// readHello reads the client's first line a byte at a time: nothing after
+// it may sit in a buffer, because the connection may be handed to another
+// process.
+func readHello(r io.Reader) ([]byte, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for len(line) < 4096 {
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, err
+		}
+		if b[0] == '\n' {
+			return line, nil
+		}
+		line = append(line, b[0])
+	}
+	return nil, io.ErrShortBuffer
+}
+
+// adopt takes a connected client; r reads what follows its hello.
+func (h *Hub) adopt(conn *net.UnixConn, opts AttachOptions, r io.Reader) {
+	h.mu.Lock()
+	if opts.Wait {
+		h.waiters = append(h.waiters, conn)
+		h.mu.Unlock()
+		return
+	}
+	cl := &client{conn: conn, opts: opts}
+	h.clients[cl] = true
+	h.mu.Unlock()
+	h.attachOnce.Do(func() { close(h.firstAttach) })
+	go h.serveInput(r, cl)
+}
+
+// serveInput applies a client's input frames until it disconnects.
+func (h *Hub) serveInput(r io.Reader, cl *client) {
+	for {
+		kind, data, err := readInputFrame(r)
+		if err != nil {
+			return
+		}
+		h.mu.Lock()
+		switch {
+		case kind == inputData && cl.opts.Stdin && h.stdin != nil:
+			h.stdin.Write(data)
+		case kind == inputClose && cl.opts.Stdin && h.stdin != nil && h.tty == nil:
+			h.stdin.Close()
+			h.stdin = nil
+		case kind == inputResize && h.tty != nil && len(data) == 4:
+			ws := &unix.Winsize{Row: binary.BigEndian.Uint16(data), Col: binary.BigEndian.Uint16(data[2:])}
+			unix.IoctlSetWinsize(int(h.tty.Fd()), unix.TIOCSWINSZ, ws)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// CloseClients ends every attachment: the container has exited.
+func (h *Hub) CloseClients() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for cl := range h.clients {
+		cl.conn.Close()
+		delete(h.clients, cl)
+	}
+}
+
+// NotifyWaiters tells every wait client how the container ended.
+func (h *Hub) NotifyWaiters(st ExitStatus) {
+	data, _ := json.Marshal(st)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, w := range h.waiters {
+		w.SetWriteDeadline(time.Now().Add(time.Second))
+		w.Write(append(data, '\n'))
+		w.Close()
+	}
+	h.waiters = nil
+}
+
+// Close stops accepting clients; every client already accepted is
+// adopted first, so that a waiter that just arrived is still told.
+func (h *Hub) Close() {
+	h.listener.SetDeadline(time.Now())
+	h.greeting.Wait()
+	h.listener.Close()
+}

@@ -3,6 +3,7 @@ package specgen
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"strconv"
 	"strings"
@@ -131,7 +132,7 @@ func withProcess(s *specs.Spec, rc *RunConfig, sec *SecurityOptions) error {
 	p.Rlimits = rlimits(rc.Ulimits)
 	s.Root = &specs.Root{Path: rc.Rootfs, Readonly: rc.ReadOnly}
 	s.Hostname = rc.Hostname
-	s.Annotations = rc.Labels
+	s.Annotations = maps.Clone(rc.Labels)
 	s.Linux.CgroupsPath = rc.CgroupsPath
 	return nil
 }

@@ -20,10 +20,13 @@ help:
 build:
 	$(GO) build -trimpath -o bin/hull ./cmd/hull
 	$(GO) build -trimpath -o bin/hull-runtime ./cmd/hull-runtime
+	# Static: hull-monitor is also the --init that runs inside containers.
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/hull-monitor ./cmd/hull-monitor
 
 install: build
 	install -D -m 0755 bin/hull $(DESTDIR)$(BINDIR)/hull
 	install -D -m 0755 bin/hull-runtime $(DESTDIR)$(BINDIR)/hull-runtime
+	install -D -m 0755 bin/hull-monitor $(DESTDIR)$(BINDIR)/hull-monitor
 
 test:
 	$(GO) vet ./...

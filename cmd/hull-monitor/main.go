@@ -1,5 +1,6 @@
 // Command hull-monitor holds a running container for hull: its stdio, its
-// log, its attach clients, its exit. hull starts it by execve, handing
+// log, its attach clients, its exit. Run as docker-init it is also the
+// small init of `hull run --init`. hull starts it by execve, handing
 // over descriptors (see internal/monitor); it is small so that each
 // running container costs the host little.
 package main
@@ -7,6 +8,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 
@@ -14,6 +16,9 @@ import (
 )
 
 func main() {
+	if filepath.Base(os.Args[0]) == "docker-init" {
+		os.Exit(runInit(os.Args[1:]))
+	}
 	ho, err := monitor.ReadHandoff()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hull-monitor:", err)

@@ -6,18 +6,26 @@ import (
 	"os"
 
 	"github.com/hull-project/hull/internal/cli"
+	"github.com/hull-project/hull/internal/engine"
 	"github.com/hull-project/hull/internal/runtime"
 	_ "github.com/hull-project/hull/internal/runtime/nsenter"
 )
 
 func main() {
+
 	// hull runs containers with its built-in runtime, which re-executes
 	// this binary as the container's init.
 	if len(os.Args) > 1 && os.Args[1] == runtime.InitArg {
 		runtime.Init()
 	}
+	if len(os.Args) > 1 && os.Args[1] == engine.MonitorArg {
+		os.Exit(engine.RunMonitor(os.Args[2:]))
+	}
 	if err := cli.NewRoot().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "hull:", err)
-		os.Exit(125)
+		code, msg := cli.ExitCode(err)
+		if msg != "" {
+			fmt.Fprintln(os.Stderr, "hull:", msg)
+		}
+		os.Exit(code)
 	}
 }

@@ -1,31 +1,25 @@
-//go:build hullwip
-
 package cli
 
 import (
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/hull-project/hull/internal/engine"
 )
 
-// globals are the flags every hull command takes.
-var globals struct {
-	root     string
-	insecure []string
-}
-
+// registerGlobals adds the flags every hull command takes. Commands read
+// them through imageRoot and insecureRegistries, which also honour
+// $HULL_ROOT.
 func registerGlobals(root *cobra.Command) {
-	def := os.Getenv("HULL_ROOT")
-	if def == "" {
-		def = engine.DefaultRoot
-	}
-	root.PersistentFlags().StringVar(&globals.root, "root", def, "hull's data directory (images, containers); also $HULL_ROOT")
-	root.PersistentFlags().StringArrayVar(&globals.insecure, "insecure-registry", nil, "registry (host[:port] or CIDR) that may be reached over plain HTTP, besides loopback")
+	root.PersistentFlags().String("root", engine.DefaultRoot, "hull's data directory (images, containers); also $HULL_ROOT")
+	root.PersistentFlags().StringArray("insecure-registry", nil, "registry (host[:port] or CIDR) that may be reached over plain HTTP, besides loopback")
 }
 
 // openEngine opens the engine at --root.
 func openEngine(cmd *cobra.Command) (*engine.Engine, error) {
-	return engine.New(engine.Options{Root: globals.root, Insecure: globals.insecure})
+	eng, err := engine.New(engine.Options{Root: imageRoot(cmd), Insecure: insecureRegistries(cmd)})
+	if err != nil {
+		return nil, err
+	}
+	imageInUse = eng.ContainersUsingImage
+	return eng, nil
 }

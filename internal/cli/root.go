@@ -27,6 +27,7 @@ func NewRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	registerGlobals(root)
 	for _, c := range commands {
 		root.AddCommand(c())
 	}

@@ -1,5 +1,3 @@
-//go:build hullwip
-
 package engine
 
 import (
@@ -92,6 +90,12 @@ func (e *Engine) prepare(c *Container, rc *specgen.RunConfig, req CreateRequest)
 	}
 	if rc.Hostname == "" {
 		rc.Hostname = c.ID[:12]
+	}
+	if req.Host.Init {
+		rc.Init, rc.InitPath = true, monitorBinary()
+		if rc.InitPath == "" {
+			return errdefs.InvalidArgument("--init needs hull-monitor installed beside hull")
+		}
 	}
 	rc.Rootfs = filepath.Join(dir, "rootfs")
 	rc.CgroupsPath = "/hull/" + c.ID

@@ -1,5 +1,3 @@
-//go:build hullwip
-
 // Package engine is hull as users see it: containers with names, ids,
 // statuses and logs, and the images they come from. It knows nothing of
 // HTTP or of command lines; the CLI (internal/cli) and the Docker API
@@ -19,14 +17,13 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/hull-project/hull/internal/archive"
 	"github.com/hull-project/hull/internal/image"
 	"github.com/hull-project/hull/internal/runtime"
 	"github.com/hull-project/hull/internal/snapshot"
 )
 
 // DefaultRoot is where hull keeps images and containers.
-const DefaultRoot = "/var/lib/hull"
+const DefaultRoot = DefaultImageRoot
 
 // Options configures an Engine.
 type Options struct {
@@ -57,14 +54,7 @@ func New(opts Options) (*Engine, error) {
 	if err := os.MkdirAll(opts.Root, 0o711); err != nil {
 		return nil, fmt.Errorf("create %s: %w", opts.Root, err)
 	}
-	snaps, err := snapshot.New(filepath.Join(opts.Root, "snapshots"))
-	if err != nil {
-		return nil, err
-	}
-	images, err := image.New(image.Options{
-		Root: opts.Root, Layers: snaps, Apply: archive.Apply, Decompress: archive.Decompress,
-		Insecure: opts.Insecure, UserAgent: "hull",
-	})
+	images, snaps, err := OpenImages(ImageOptions{Root: opts.Root, Insecure: opts.Insecure})
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +77,22 @@ func runtimeRootFor(root string) string {
 		return "/run/hull/runtime"
 	}
 	return filepath.Join(root, "runtime")
+}
+
+// ContainersUsingImage lists the containers created from image id, so that
+// rmi can refuse to remove an image in use.
+func (e *Engine) ContainersUsingImage(id string) []string {
+	all, err := e.containers.list()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range all {
+		if c.Image == id {
+			out = append(out, c.ID)
+		}
+	}
+	return out
 }
 
 // Root is the engine's data directory.

@@ -1,5 +1,3 @@
-//go:build hullwip
-
 package engine
 
 import (
@@ -64,7 +62,7 @@ func resolveBundleUser(configPath, rootfs, user string) error {
 	if err != nil {
 		return fmt.Errorf("unable to find user %s: %w", user, err)
 	}
-	spec.Process.User = u
+	specgen.SetUser(&spec, u)
 	if !hasEnv(spec.Process.Env, "HOME") && home != "" {
 		spec.Process.Env = append(spec.Process.Env, "HOME="+home)
 	}

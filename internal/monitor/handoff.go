@@ -42,8 +42,7 @@ type HandoffClient struct {
 // Export stops the hub and returns it as inheritable descriptors; the
 // process is expected to execve right after.
 func (h *Hub) Export(pid int) (*Handoff, error) {
-	h.listener.SetDeadline(time.Now()) // ends acceptLoop
-	h.greeting.Wait()                  // every accepted client is adopted
+	h.stopAccepting()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ho := &Handoff{Pid: pid, Listener: -1, Log: -1, TTY: -1, Stdin: -1, Stdout: -1, Stderr: -1}
@@ -51,7 +50,6 @@ func (h *Hub) Export(pid int) (*Handoff, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hand over the attach socket: %w", err)
 	}
-	h.listener.SetDeadline(time.Time{})
 	ho.Listener = inheritable(lf)
 	for cl := range h.clients {
 		cl.conn.SetReadDeadline(time.Now())

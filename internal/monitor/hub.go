@@ -30,6 +30,7 @@ type Hub struct {
 	outputs     []output // registered, not yet copied
 	output      sync.WaitGroup
 	greeting    sync.WaitGroup // accepted clients whose hello is being read
+	acceptDone  chan struct{}  // closed when acceptLoop has returned
 }
 
 type output struct {
@@ -45,7 +46,7 @@ type client struct {
 
 // NewHub serves clients on listener.
 func NewHub(listener *net.UnixListener) *Hub {
-	h := &Hub{listener: listener, clients: map[*client]bool{}, firstAttach: make(chan struct{})}
+	h := &Hub{listener: listener, clients: map[*client]bool{}, firstAttach: make(chan struct{}), acceptDone: make(chan struct{})}
 	go h.acceptLoop()
 	return h
 }
@@ -140,6 +141,7 @@ func (h *Hub) broadcast(stream byte, data []byte) {
 }
 
 func (h *Hub) acceptLoop() {
+	defer close(h.acceptDone)
 	for {
 		conn, err := h.listener.AcceptUnix()
 		if err != nil {
@@ -245,7 +247,14 @@ func (h *Hub) NotifyWaiters(st ExitStatus) {
 // Close stops accepting clients; every client already accepted is
 // adopted first, so that a waiter that just arrived is still told.
 func (h *Hub) Close() {
-	h.listener.SetDeadline(time.Now())
-	h.greeting.Wait()
+	h.stopAccepting()
 	h.listener.Close()
+}
+
+// stopAccepting ends acceptLoop and waits until every client it accepted
+// has been adopted.
+func (h *Hub) stopAccepting() {
+	h.listener.SetDeadline(time.Now())
+	<-h.acceptDone
+	h.greeting.Wait()
 }

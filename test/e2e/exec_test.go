@@ -1,5 +1,3 @@
-//go:build hullwip
-
 package e2e
 
 import (

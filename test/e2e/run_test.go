@@ -1,5 +1,3 @@
-//go:build hullwip
-
 package e2e
 
 import (
@@ -112,5 +110,16 @@ func TestStopSendsSignalThenKills(t *testing.T) {
 	}
 	if d := time.Since(start); d > 8*time.Second {
 		t.Fatalf("stop -t 1 took %s", d)
+	}
+}
+
+func TestRunInitReapsAndForwards(t *testing.T) {
+	out := mustHull(t, "run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; echo; echo $$")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "/sbin/docker-init -- sh") || lines[1] == "1" {
+		t.Fatalf("with --init, PID 1 should be docker-init and the shell another pid; got %q", out)
+	}
+	if r := hull(t, "run", "--rm", "--init", "busybox", "sh", "-c", "exit 5"); r.code != 5 {
+		t.Fatalf("--init: exit %d, want the command's 5", r.code)
 	}
 }

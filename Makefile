@@ -10,7 +10,7 @@ RUNC    ?= $(shell command -v runc)
 all: build
 
 help:
-	@echo "make build      build bin/hull and bin/hull-runtime"
+	@echo "make build      build bin/hull, bin/hull-runtime and bin/hull-monitor"
 	@echo "make install    install them into $(BINDIR)"
 	@echo "make test       go vet, then every test (root runs the integration suite)"
 	@echo "make test-runc  run the integration suite against runc, to validate the suite"

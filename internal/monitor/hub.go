@@ -95,7 +95,9 @@ func (h *Hub) copyOutput(o output) {
 		defer o.f.Close()
 		logStream := h.log.Stream(o.name)
 		defer logStream.Close()
-		buf := make([]byte, 32*1024)
+		// A pipe hands out at most 64 KiB at a time; 16 KiB keeps each
+		// idle monitor small and costs one more read per burst.
+		buf := make([]byte, 16*1024)
 		for {
 			n, err := o.f.Read(buf)
 			if n > 0 {

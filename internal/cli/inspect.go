@@ -79,7 +79,7 @@ func containerJSON(eng *engine.Engine, c *engine.Container) map[string]any {
 			"Init": c.Host.Init, "Tmpfs": c.Host.Tmpfs,
 		},
 		"GraphDriver": map[string]any{"Name": "overlay2", "Data": eng.GraphDriverData(c)},
-		"Mounts":      mountsJSON(c),
+		"Mounts":      eng.MountPoints(c),
 		"Config": map[string]any{
 			"Hostname": c.Config.Hostname, "Domainname": c.Config.Domainname, "User": c.Config.User,
 			"AttachStdin": c.Config.AttachStdin, "AttachStdout": c.Config.AttachStdout, "AttachStderr": c.Config.AttachStderr,
@@ -94,24 +94,6 @@ func containerJSON(eng *engine.Engine, c *engine.Container) map[string]any {
 		},
 		"Hull": stateInfo,
 	}
-}
-
-func mountsJSON(c *engine.Container) []map[string]any {
-	out := []map[string]any{}
-	for _, b := range c.Host.Binds {
-		m, err := bindMount(b)
-		if err != nil {
-			continue
-		}
-		rw := true
-		for _, o := range m.Options {
-			if o == "ro" {
-				rw = false
-			}
-		}
-		out = append(out, map[string]any{"Type": "bind", "Source": m.Source, "Destination": m.Destination, "Mode": "", "RW": rw, "Propagation": "rprivate"})
-	}
-	return out
 }
 
 func dockerTime(t time.Time) string {

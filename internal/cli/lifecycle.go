@@ -143,7 +143,7 @@ func newRmCommand() *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return eachContainer(cmd, args, func(eng *engine.Engine, ref string) error {
-				err := eng.Remove(ref, force)
+				err := eng.Remove(ref, force, volumes)
 				if force && isContainerNotFound(err) {
 					return nil
 				}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
 	"github.com/hull-project/hull/internal/engine"
@@ -189,39 +188,7 @@ func (f *runFlags) applyMounts(rc *specgen.RunConfig, _ *engine.CreateRequest, _
 		}
 		rc.Tmpfs[path] = opts
 	}
-	for _, v := range f.volumes {
-		m, err := bindMount(v)
-		if err != nil {
-			return err
-		}
-		rc.Mounts = append(rc.Mounts, m)
-	}
 	return nil
-}
-
-// bindMount reads -v host:container[:ro|rw]; the host path must exist.
-func bindMount(v string) (specs.Mount, error) {
-	parts := strings.Split(v, ":")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || !strings.HasPrefix(parts[1], "/") {
-		return specs.Mount{}, fmt.Errorf("invalid volume specification: %q: use /host/path:/container/path[:ro]", v)
-	}
-	if !strings.HasPrefix(parts[0], "/") {
-		return specs.Mount{}, fmt.Errorf("invalid volume specification %q: named volumes are not supported yet; use an absolute host path", v)
-	}
-	if _, err := os.Stat(parts[0]); err != nil {
-		return specs.Mount{}, fmt.Errorf("invalid volume %q: %w", v, err)
-	}
-	opts := []string{"rbind", "rprivate"}
-	if len(parts) == 3 {
-		switch parts[2] {
-		case "ro":
-			opts = append(opts, "ro")
-		case "rw":
-		default:
-			return specs.Mount{}, fmt.Errorf("invalid mode %q in volume %q: use ro or rw", parts[2], v)
-		}
-	}
-	return specs.Mount{Destination: parts[1], Type: "bind", Source: parts[0], Options: opts}, nil
 }
 
 func (f *runFlags) applyPolicy(_ *specgen.RunConfig, req *engine.CreateRequest, cmd *cobra.Command) error {

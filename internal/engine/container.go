@@ -33,6 +33,10 @@ type Container struct {
 	// RuntimeRoot and Runtime say which OCI runtime runs the container:
 	// Runtime "" means hull's own, in process.
 	Runtime string `json:"runtime,omitempty"`
+	// Volumes names the volumes the container mounts; Anonymous those
+	// made for it alone, which rm -v removes.
+	Volumes   []string `json:"volumes,omitempty"`
+	Anonymous []string `json:"anonymous_volumes,omitempty"`
 }
 
 // ContainerConfig is what docker calls a container's Config.

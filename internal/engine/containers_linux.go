@@ -91,6 +91,12 @@ func (e *Engine) prepare(c *Container, rc *specgen.RunConfig, req CreateRequest)
 	if rc.Hostname == "" {
 		rc.Hostname = c.ID[:12]
 	}
+	mounts, used, anonymous, err := e.resolveVolumes(req.Host.Binds)
+	if err != nil {
+		return err
+	}
+	rc.Mounts = append(rc.Mounts, mounts...)
+	c.Volumes, c.Anonymous = used, anonymous
 	if req.Host.Init {
 		rc.Init, rc.InitPath = true, monitorBinary()
 		if rc.InitPath == "" {
@@ -380,8 +386,9 @@ func (e *Engine) waitStopped(id string, timeout time.Duration) bool {
 	}
 }
 
-// Remove deletes a container; a running one only with force.
-func (e *Engine) Remove(ref string, force bool) error {
+// Remove deletes a container; a running one only with force. With
+// volumes, the anonymous volumes made for it go too.
+func (e *Engine) Remove(ref string, force, volumes bool) error {
 	c, err := e.Get(ref)
 	if err != nil {
 		return err
@@ -399,7 +406,17 @@ func (e *Engine) Remove(ref string, force bool) error {
 			return nil // removed meanwhile
 		}
 	}
-	return e.removeContainer(c)
+	if err := e.removeContainer(c); err != nil {
+		return err
+	}
+	if volumes {
+		for _, v := range c.Anonymous {
+			if err := e.RemoveVolume(v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (e *Engine) waitMonitorGone(id string, timeout time.Duration) {

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func init() { register(newVolumeCommand) }
+
+// newVolumeCommand is docker's `volume` with ls, create, rm and inspect.
+func newVolumeCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "volume", Short: "Manage volumes", Args: cobra.NoArgs}
+	cmd.AddCommand(
+		&cobra.Command{
+			Use: "create [VOLUME]", Short: "Create a volume", Args: cobra.MaximumNArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				eng, err := openEngine(cmd)
+				if err != nil {
+					return err
+				}
+				name := ""
+				if len(args) == 1 {
+					name = args[0]
+				}
+				v, err := eng.CreateVolume(name)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), v.Name)
+				return nil
+			},
+		},
+		&cobra.Command{
+			Use: "ls", Aliases: []string{"list"}, Short: "List volumes", Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				eng, err := openEngine(cmd)
+				if err != nil {
+					return err
+				}
+				vols, err := eng.Volumes()
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 10, 1, 5, ' ', 0)
+				fmt.Fprintln(tw, "DRIVER\tVOLUME NAME")
+				for _, v := range vols {
+					fmt.Fprintf(tw, "local\t%s\n", v.Name)
+				}
+				return tw.Flush()
+			},
+		},
+		&cobra.Command{
+			Use: "rm VOLUME [VOLUME...]", Aliases: []string{"remove"}, Short: "Remove one or more volumes", Args: cobra.MinimumNArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				eng, err := openEngine(cmd)
+				if err != nil {
+					return err
+				}
+				for _, name := range args {
+					if err := eng.RemoveVolume(name); err != nil {
+						return err
+					}
+					fmt.Fprintln(cmd.OutOrStdout(), name)
+				}
+				return nil
+			},
+		},
+		&cobra.Command{
+			Use: "inspect VOLUME [VOLUME...]", Short: "Display detailed information on one or more volumes", Args: cobra.MinimumNArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				eng, err := openEngine(cmd)
+				if err != nil {
+					return err
+				}
+				vols, err := eng.Volumes()
+				if err != nil {
+					return err
+				}
+				var out []map[string]any
+				for _, name := range args {
+					found := false
+					for _, v := range vols {
+						if v.Name == name {
+							out = append(out, map[string]any{"Driver": "local", "Mountpoint": v.Mountpoint, "Name": v.Name, "Scope": "local", "Labels": map[string]string{}, "Options": map[string]string{}})
+							found = true
+						}
+					}
+					if !found {
+						return fmt.Errorf("get %s: no such volume", name)
+					}
+				}
+				data, _ := json.MarshalIndent(out, "", "    ")
+				fmt.Fprintln(cmd.OutOrStdout(), string(data))
+				return nil
+			},
+		},
+	)
+	return cmd
+}

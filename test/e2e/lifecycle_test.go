@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestRestartOnFailure(t *testing.T) {
+	id := runDetached(t, "--restart", "on-failure:2", "busybox", "sh", "-c", "exit 3")
+	waitFor(t, "two restarts, then exited", func() bool {
+		out := mustHull(t, "inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id)
+		return strings.TrimSpace(out) == "2 exited 3"
+	})
+}
+
+func TestOOMKilled(t *testing.T) {
+	id := runDetached(t, "-m", "32m", "--memory-swap", "32m", "busybox", "sh", "-c", "tail /dev/zero")
+	waitFor(t, "the OOM kill", func() bool {
+		return strings.TrimSpace(mustHull(t, "inspect", "-f", "{{.State.Status}}", id)) == "exited"
+	})
+	out := strings.TrimSpace(mustHull(t, "inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", id))
+	if out != "true 137" {
+		t.Fatalf("after an OOM kill: OOMKilled ExitCode = %q, want \"true 137\"", out)
+	}
+}
+
+// TestMonitorDeathIsReportedHonestly kills a container's monitor: the
+// container keeps running and hull says so; once the container ends too,
+// hull reports it exited and removing it leaves nothing behind.
+func TestMonitorDeathIsReportedHonestly(t *testing.T) {
+	id := strings.TrimSpace(mustHull(t, "run", "-d", "busybox", "sleep", "300"))
+	monitor := monitorPid(t, id)
+	if err := syscall.Kill(monitor, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustHull(t, "ps", "--filter", "id="+id); !strings.Contains(out, "Up ") {
+		t.Fatalf("container without its monitor should still show Up:\n%s", out)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(mustHull(t, "inspect", "-f", "{{.State.Pid}}", id)))
+	syscall.Kill(pid, syscall.SIGKILL)
+	waitFor(t, "hull to notice the container ended", func() bool {
+		return strings.Contains(mustHull(t, "ps", "-a", "--filter", "id="+id), "Exited")
+	})
+	mustHull(t, "rm", id)
+	if leaks := leftovers(); len(leaks) > 0 {
+		t.Fatalf("after the monitor died and the container was removed: %v", leaks)
+	}
+}
+
+func monitorPid(t *testing.T, id string) int {
+	t.Helper()
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		data, _ := os.ReadFile("/proc/" + p.Name() + "/cmdline")
+		args := strings.Split(string(data), "\x00")
+		if len(args) > 1 && strings.HasPrefix(args[0], "hull-monitor") && args[1] == id {
+			pid, _ := strconv.Atoi(p.Name())
+			return pid
+		}
+	}
+	t.Fatalf("no hull-monitor process for %s", id)
+	return 0
+}

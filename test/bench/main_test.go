@@ -1,0 +1,189 @@
+package bench
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Everything a benchmark starts (dockerd, a registry, containers, storage
+// under temporary directories, mounts and cgroups the peers make) registers
+// an undo step here. They run, last first, when the test binary ends, on
+// SIGINT/SIGTERM, and shortly before -test.timeout would kill the binary
+// without running any of them.
+var (
+	cleanupMu   sync.Mutex
+	cleanups    []func()
+	cleanedUp   bool
+	workDirOnce sync.Once
+	workDir     string
+	workDirErr  error
+)
+
+func atExit(f func()) {
+	cleanupMu.Lock()
+	defer cleanupMu.Unlock()
+	cleanups = append(cleanups, f)
+}
+
+func runCleanups() {
+	cleanupMu.Lock()
+	defer cleanupMu.Unlock()
+	if cleanedUp {
+		return
+	}
+	cleanedUp = true
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		fmt.Fprintf(os.Stderr, "bench: %v: stopping peers and removing what the benchmarks made\n", s)
+		runCleanups()
+		os.Exit(1)
+	}()
+	if f := flag.Lookup("test.timeout"); f != nil {
+		if d, err := time.ParseDuration(f.Value.String()); err == nil && d > 0 {
+			margin := min(d/10, 45*time.Second)
+			time.AfterFunc(d-margin, func() {
+				fmt.Fprintf(os.Stderr, "bench: -test.timeout %v is near: cleaning up now (run with a longer -timeout)\n", d)
+				runCleanups()
+			})
+		}
+	}
+	code := m.Run()
+	runCleanups()
+	os.Exit(code)
+}
+
+// benchDir is one temporary directory for the whole run; peers keep their
+// state in subdirectories of it. Short, so unix socket paths fit.
+func benchDir(tb testing.TB) string {
+	workDirOnce.Do(func() {
+		workDir, workDirErr = os.MkdirTemp("", "hb-")
+		if workDirErr == nil {
+			dir := workDir
+			atExit(func() {
+				unmountUnder(dir)
+				if err := os.RemoveAll(dir); err != nil {
+					fmt.Fprintf(os.Stderr, "bench: remove %s: %v\n", dir, err)
+				}
+			})
+		}
+	})
+	if workDirErr != nil {
+		tb.Fatal(workDirErr)
+	}
+	return workDir
+}
+
+// unmountUnder detaches every mount at or below dir, deepest first: the
+// bind mounts podman and dockerd make of their storage, overlays a peer
+// left behind.
+func unmountUnder(dir string) {
+	var points []string
+	for _, mp := range mountPoints() {
+		if mp == dir || strings.HasPrefix(mp, dir+"/") {
+			points = append(points, mp)
+		}
+	}
+	sort.Slice(points, func(i, j int) bool { return len(points[i]) > len(points[j]) })
+	for _, mp := range points {
+		if err := syscall.Unmount(mp, syscall.MNT_DETACH); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: unmount %s: %v\n", mp, err)
+		}
+	}
+}
+
+func mountPoints() []string {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 4 {
+			out = append(out, unescapeMount(fields[4]))
+		}
+	}
+	return out
+}
+
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// removeNewCgroups removes, after a peer stopped, the cgroup directories
+// named name (docker, libpod_parent) that it created in any hierarchy and
+// that did not exist before: empty cgroups are removed depth first with
+// rmdir, never anything else.
+func removeNewCgroups(name string, before map[string]bool) {
+	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", name))
+	for _, d := range dirs {
+		if before[d] {
+			continue
+		}
+		var all []string
+		filepath.WalkDir(d, func(p string, e os.DirEntry, err error) error {
+			if err == nil && e.IsDir() {
+				all = append(all, p)
+			}
+			return nil
+		})
+		for i := len(all) - 1; i >= 0; i-- {
+			if err := os.Remove(all[i]); err != nil {
+				fmt.Fprintf(os.Stderr, "bench: rmdir %s: %v\n", all[i], err)
+			}
+		}
+	}
+}
+
+func existingCgroups(name string) map[string]bool {
+	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", name))
+	out := map[string]bool{}
+	for _, d := range dirs {
+		out[d] = true
+	}
+	return out
+}
+
+// envInt reads an iteration count from the environment.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}

@@ -20,6 +20,7 @@ func register(c func() *cobra.Command) { commands = append(commands, c) }
 
 // NewRoot returns the hull command with every registered subcommand.
 func NewRoot() *cobra.Command {
+	configErr := loadConfig()
 	root := &cobra.Command{
 		Use:           "hull",
 		Short:         "A container engine where a container is an ordinary process",
@@ -28,6 +29,9 @@ func NewRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	registerGlobals(root)
+	if configErr != nil {
+		root.PersistentPreRunE = func(*cobra.Command, []string) error { return configErr }
+	}
 	for _, c := range commands {
 		root.AddCommand(c())
 	}

@@ -23,6 +23,7 @@ type runFlags struct {
 	cpuShares, pidsLimit, stopTimeout                         int64
 	env, envFiles, volumes, tmpfs, ulimits, capAdd, capDrop   []string
 	securityOpts, labels                                      []string
+	runtime                                                   string
 }
 
 func (f *runFlags) register(cmd *cobra.Command, withDetach bool) {
@@ -63,11 +64,12 @@ func (f *runFlags) register(cmd *cobra.Command, withDetach bool) {
 	fl.Int64Var(&f.stopTimeout, "stop-timeout", 0, "Timeout (in seconds) to stop a container")
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "Set meta data on a container")
 	fl.StringVar(&f.network, "network", "none", "Connect a container to a network (none, host)")
+	fl.StringVar(&f.runtime, "runtime", config.Runtime, "Runtime to use for this container: a runc-compatible binary (default: hull's own)")
 }
 
 // request turns the flags and arguments into an engine create request.
 func (f *runFlags) request(cmd *cobra.Command, image string, args []string) (engine.CreateRequest, error) {
-	req := engine.CreateRequest{Name: f.name, Image: image, AutoRemove: f.rm}
+	req := engine.CreateRequest{Name: f.name, Image: image, AutoRemove: f.rm, Runtime: f.runtime}
 	rc := specgen.RunConfig{
 		Cmd: args, WorkingDir: f.workdir, User: f.user, Hostname: f.hostname,
 		TTY: f.tty, OpenStdin: f.interactive, Privileged: f.privileged, ReadOnly: f.readOnly,

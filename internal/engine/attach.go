@@ -26,3 +26,5 @@ func Demux(r io.Reader, stdout, stderr io.Writer) error { return mon.Demux(r, st
 func dialAttach(socket string, opts AttachOptions) (*Attachment, error) {
 	return mon.Dial(socket, opts)
 }
+
+func monitorViaDirFD(path string) (string, func(), error) { return mon.ViaDirFD(path) }

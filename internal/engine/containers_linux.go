@@ -31,6 +31,9 @@ type CreateRequest struct {
 	AutoRemove  bool
 	StopTimeout *int
 	Host        HostConfig
+	// Runtime is a runc-compatible binary to run the container with;
+	// empty for hull's own runtime, in process.
+	Runtime string
 }
 
 // Create makes a container from an image present in the store: a record,
@@ -45,6 +48,13 @@ func (e *Engine) Create(req CreateRequest) (*Container, error) {
 		return nil, err
 	}
 	c := &Container{ID: names.NewID(), Created: time.Now().UTC(), Image: img.ID, ImageName: req.Image}
+	if req.Runtime != "" {
+		rt, err := newBinaryRuntime(req.Runtime, e.runtime.Root)
+		if err != nil {
+			return nil, err
+		}
+		c.Runtime = rt.path
+	}
 	if err := e.claimName(c, req.Name); err != nil {
 		return nil, err
 	}
@@ -177,7 +187,7 @@ func (e *Engine) refresh(c *Container) *Container {
 		}
 		return c
 	}
-	if rc, err := e.runtime.Load(c.ID); err == nil {
+	if rc, err := e.loadRuntime(c); err == nil {
 		if st, _ := rc.Status(); st != "stopped" {
 			return c // unmonitored but alive: say so honestly, as running
 		}
@@ -202,7 +212,7 @@ func (e *Engine) refresh(c *Container) *Container {
 }
 
 func (e *Engine) isPaused(c *Container) bool {
-	rc, err := e.runtime.Load(c.ID)
+	rc, err := e.loadRuntime(c)
 	if err != nil {
 		return false
 	}
@@ -326,7 +336,7 @@ func (e *Engine) Kill(ref string, sig unix.Signal) error {
 	}); err != nil {
 		return err
 	}
-	rc, err := e.runtime.Load(c.ID)
+	rc, err := e.loadRuntime(c)
 	if err != nil {
 		return err
 	}
@@ -434,7 +444,7 @@ func (e *Engine) waitMonitorGone(id string, timeout time.Duration) {
 func (e *Engine) removeContainer(c *Container) error {
 	dir := e.containers.path(c.ID)
 	var errs []error
-	if rc, err := e.runtime.Load(c.ID); err == nil {
+	if rc, err := e.loadRuntime(c); err == nil {
 		errs = append(errs, rc.Delete(true))
 	}
 	errs = append(errs, snapshot.Unmount(filepath.Join(dir, "rootfs")))
@@ -576,12 +586,19 @@ type RuntimeInfo struct {
 // RuntimeInfo reads the runtime's state of a running container.
 func (e *Engine) RuntimeInfo(c *Container) RuntimeInfo {
 	info := RuntimeInfo{Namespaces: map[string]string{}}
-	rc, err := e.runtime.Load(c.ID)
+	rc, err := e.loadRuntime(c)
 	if err != nil || !c.State.Running {
 		return info
 	}
-	st := rc.State()
-	info.HostPid, info.StateFile, info.CgroupPaths = st.InitProcessPid, rc.StatePath(), st.CgroupPaths
+	// hull's runtime and runc write the same state.json keys.
+	var st struct {
+		CgroupPaths    map[string]string `json:"cgroup_paths"`
+		NamespacePaths map[string]string `json:"namespace_paths"`
+	}
+	if data, err := os.ReadFile(rc.StateFile()); err == nil {
+		json.Unmarshal(data, &st)
+	}
+	info.HostPid, info.StateFile, info.CgroupPaths = rc.Pid(), rc.StateFile(), st.CgroupPaths
 	for key, path := range st.NamespacePaths {
 		if link, err := os.Readlink(path); err == nil {
 			info.Namespaces[key] = link

@@ -141,7 +141,7 @@ func (e *Engine) Exec(ref string, req ExecRequest) (int, error) {
 	if c.State.Paused {
 		return 0, errdefs.Conflict(fmt.Sprintf("container %s is paused, unpause the container before exec", c.ID))
 	}
-	rc, err := e.runtime.Load(c.ID)
+	rc, err := e.loadRuntime(c)
 	if err != nil {
 		return 0, err
 	}
@@ -152,7 +152,7 @@ func (e *Engine) Exec(ref string, req ExecRequest) (int, error) {
 	return rc.Exec(runtime.ExecOptions{Process: p, Console: req.Console, Stdio: req.Stdio})
 }
 
-func (e *Engine) execProcess(c *Container, rc *runtime.Container, req ExecRequest) (*specs.Process, error) {
+func (e *Engine) execProcess(c *Container, rc ociContainer, req ExecRequest) (*specs.Process, error) {
 	p := rc.ProcessSpec()
 	p.Args = req.Cmd
 	p.Terminal = req.Tty

@@ -133,7 +133,7 @@ func (m *monitor) runLoop(ready *os.File) int {
 		}
 		m.handOff(rc) // returns only when there is no hull-monitor to exec
 		m.hub.StartOutput()
-		st := m.hub.Hold(rc.State().InitProcessPid)
+		st := m.hub.Hold(rc.Pid())
 		if !m.afterExit(st) {
 			return 0
 		}
@@ -159,13 +159,13 @@ func (m *monitor) resumeAfterExit() int {
 
 // handOff executes hull-monitor to hold the started container; it returns
 // only if that cannot be done, and then this process holds it.
-func (m *monitor) handOff(rc *runtime.Container) {
+func (m *monitor) handOff(rc ociContainer) {
 	slim := monitorBinary()
 	self, err := os.Executable()
 	if slim == "" || err != nil {
 		return
 	}
-	ho, err := m.hub.Export(rc.State().InitProcessPid)
+	ho, err := m.hub.Export(rc.Pid())
 	if err != nil {
 		log.Printf("hand over to %s: %v", slim, err)
 		return
@@ -190,10 +190,10 @@ func monitorBinary() string {
 
 // startOnce mounts the root, creates the container with its stdio, waits
 // for the first attach if asked, starts it and records it running.
-func (m *monitor) startOnce(ready *os.File) (*runtime.Container, error) {
+func (m *monitor) startOnce(ready *os.File) (ociContainer, error) {
 	c, err := m.eng.containers.read(m.id)
 	if err == nil {
-		var rc *runtime.Container
+		var rc ociContainer
 		if rc, err = m.start(c); err == nil {
 			reportStart(ready, nil)
 			return rc, nil
@@ -210,7 +210,7 @@ func (m *monitor) startOnce(ready *os.File) (*runtime.Container, error) {
 	return nil, err
 }
 
-func (m *monitor) start(c *Container) (*runtime.Container, error) {
+func (m *monitor) start(c *Container) (ociContainer, error) {
 	if err := m.mountRootfs(); err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func (m *monitor) start(c *Container) (*runtime.Container, error) {
 		return nil, err
 	}
 	if c.Host.NetworkMode == "" || c.Host.NetworkMode == "none" {
-		if err := bringUpLoopback(rc.State().InitProcessPid); err != nil {
+		if err := bringUpLoopback(rc.Pid()); err != nil {
 			rc.Delete(true)
 			m.unmountRootfs()
 			return nil, fmt.Errorf("set up loopback: %w", err)
@@ -239,14 +239,14 @@ func (m *monitor) start(c *Container) (*runtime.Container, error) {
 		return nil, err
 	}
 	_, err = m.eng.containers.update(m.id, func(c *Container) error {
-		c.State = State{Status: StatusRunning, Running: true, Pid: rc.State().InitProcessPid, StartedAt: time.Now().UTC()}
+		c.State = State{Status: StatusRunning, Running: true, Pid: rc.Pid(), StartedAt: time.Now().UTC()}
 		c.MonitorPid, c.MonitorStart = os.Getpid(), selfStart()
 		return nil
 	})
 	return rc, err
 }
 
-func (m *monitor) create(c *Container) (*runtime.Container, error) {
+func (m *monitor) create(c *Container) (ociContainer, error) {
 	logFile, err := os.OpenFile(filepath.Join(m.dir, c.ID+"-json.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
@@ -262,7 +262,11 @@ func (m *monitor) create(c *Container) (*runtime.Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, err := m.eng.runtime.Create(c.ID, opts)
+	rt, err := m.eng.runtimeFor(c)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := rt.Create(c.ID, opts)
 	if err := errors.Join(err, after()); err != nil {
 		if rc != nil {
 			rc.Delete(true)
@@ -337,7 +341,7 @@ func (m *monitor) ttyStdio(opts *runtime.CreateOptions) (func() error, error) {
 // afterExit records how the container ended and cleans up after it. It
 // reports whether the restart policy starts the container again.
 func (m *monitor) afterExit(st mon.ExitStatus) bool {
-	if rc, err := m.eng.runtime.Load(m.id); err == nil {
+	if rc, err := m.eng.loadRuntimeByID(m.id); err == nil {
 		oom, _ := rc.OOMKillCount()
 		st.OOMKilled = oom > 0
 		if err := rc.Delete(true); err != nil {

@@ -56,7 +56,7 @@ func (e *Engine) Top(ref string) ([]Process, error) {
 	if !c.State.Running {
 		return nil, errdefs.Conflict(fmt.Sprintf("container %s is not running", c.ID))
 	}
-	rc, err := e.runtime.Load(c.ID)
+	rc, err := e.loadRuntime(c)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (e *Engine) Stats(ref string) (*Stats, error) {
 	if !c.State.Running {
 		return st, nil
 	}
-	rc, err := e.runtime.Load(c.ID)
+	rc, err := e.loadRuntime(c)
 	if err != nil {
 		return st, nil
 	}

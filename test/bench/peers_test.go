@@ -87,9 +87,22 @@ func onceFor[T any](f func(*testing.B) (T, error)) func(*testing.B) (T, error) {
 var hullSetup = onceFor(func(b *testing.B) (*peer, error) {
 	dir := filepath.Join(benchDir(b), "hull")
 	bin := filepath.Join(dir, "bin")
+	// $HULL_BENCH_BIN names a directory holding hull and hull-monitor
+	// (e.g. ../../bin after `make build`) to measure instead of building
+	// this checkout.
+	if given := os.Getenv("HULL_BENCH_BIN"); given != "" {
+		abs, err := filepath.Abs(given)
+		if err != nil {
+			return nil, err
+		}
+		bin = abs
+	}
 	builds := [][]string{
 		{"go", "build", "-trimpath", "-o", filepath.Join(bin, "hull"), "github.com/hull-project/hull/cmd/hull"},
 		{"go", "build", "-trimpath", "-o", filepath.Join(bin, "hull-monitor"), "github.com/hull-project/hull/cmd/hull-monitor"},
+	}
+	if os.Getenv("HULL_BENCH_BIN") != "" {
+		builds = nil
 	}
 	for i, args := range builds {
 		cmd := exec.Command(args[0], args[1:]...)
@@ -178,6 +191,12 @@ events_logger = "file"
 	if err := os.WriteFile(filepath.Join(dir, "containers.conf"), []byte(conf), 0o600); err != nil {
 		return nil, err
 	}
+	// The host's storage.conf is not read; flags override these defaults.
+	storage := fmt.Sprintf("[storage]\ndriver = \"overlay\"\ngraphroot = %q\nrunroot = %q\n",
+		filepath.Join(dir, "store", "root"), filepath.Join(dir, "store", "run"))
+	if err := os.WriteFile(filepath.Join(dir, "storage.conf"), []byte(storage), 0o600); err != nil {
+		return nil, err
+	}
 	// No search registries: short names must never reach out.
 	if err := os.WriteFile(filepath.Join(dir, "registries.conf"), []byte("unqualified-search-registries = []\nshort-name-mode = \"disabled\"\n"), 0o600); err != nil {
 		return nil, err
@@ -228,7 +247,7 @@ func newPodman(confDir, store string) *peer {
 		env: []string{
 			"CONTAINERS_CONF=" + filepath.Join(confDir, "containers.conf"),
 			"CONTAINERS_REGISTRIES_CONF=" + filepath.Join(confDir, "registries.conf"),
-			"CONTAINERS_STORAGE_CONF=" + filepath.Join(confDir, "storage.conf"), // absent: built-in defaults, not the host's
+			"CONTAINERS_STORAGE_CONF=" + filepath.Join(confDir, "storage.conf"),
 		},
 		image:   "docker.io/library/busybox:latest",
 		rmFlags: []string{"rm", "-f", "-t", "0"},

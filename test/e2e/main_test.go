@@ -43,7 +43,7 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(tmp)
 	hullBin, root = filepath.Join(tmp, "hull"), filepath.Join(tmp, "root")
 	// hull-monitor beside hull, as make install puts them.
-	for _, pkg := range []string{"hull", "hull-monitor"} {
+	for _, pkg := range []string{"hull", "hull-monitor", "hull-runtime"} {
 		build := exec.Command("go", "build", "-o", filepath.Join(tmp, pkg), "../../cmd/"+pkg)
 		if pkg == "hull-monitor" {
 			// Static: it is also the --init that runs inside containers.

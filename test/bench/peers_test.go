@@ -48,6 +48,22 @@ func (p *peer) run(args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
+// load loads a docker-save archive and takes the name the peer gives the
+// image from its "Loaded image: NAME" line.
+func (p *peer) load(archive string) error {
+	out, err := p.run("load", "-i", archive)
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "Loaded image: "); ok {
+			p.image = strings.TrimSpace(name)
+			return nil
+		}
+	}
+	return fmt.Errorf("%s load: no \"Loaded image:\" line in %q", p.name, out)
+}
+
 func requireRoot(b *testing.B) {
 	if os.Geteuid() != 0 {
 		b.Skip("the engines need root")
@@ -124,7 +140,7 @@ var hullSetup = onceFor(func(b *testing.B) (*peer, error) {
 		},
 	}
 	atExit(func() { removeAll(p) })
-	if _, err := p.run("load", "-i", busyboxArchive(b)); err != nil {
+	if err := p.load(busyboxArchive(b)); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -223,7 +239,7 @@ events_logger = "file"
 			os.Remove(madeRunDirs[i]) // only if empty
 		}
 	})
-	if _, err := p.run("load", "-i", busyboxArchive(b)); err != nil {
+	if err := p.load(busyboxArchive(b)); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -346,7 +362,7 @@ var dockerSetup = onceFor(func(b *testing.B) (*peer, error) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	if _, err := p.run("load", "-i", busyboxArchive(b)); err != nil {
+	if err := p.load(busyboxArchive(b)); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -577,6 +577,7 @@ func dialWhenListening(socket string, opts AttachOptions, started chan error) (*
 // process — its host pid, the runtime's state file, its namespaces.
 type RuntimeInfo struct {
 	HostPid     int               `json:"HostPid"`
+	MonitorPid  int               `json:"MonitorPid"`
 	StateFile   string            `json:"StateFile"`
 	Namespaces  map[string]string `json:"Namespaces"`
 	CgroupPaths map[string]string `json:"CgroupPaths"`
@@ -599,6 +600,7 @@ func (e *Engine) RuntimeInfo(c *Container) RuntimeInfo {
 		json.Unmarshal(data, &st)
 	}
 	info.HostPid, info.StateFile, info.CgroupPaths = rc.Pid(), rc.StateFile(), st.CgroupPaths
+	info.MonitorPid = c.MonitorPid
 	for key, path := range st.NamespacePaths {
 		if link, err := os.Readlink(path); err == nil {
 			info.Namespaces[key] = link

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -31,8 +30,11 @@ func TestOOMKilled(t *testing.T) {
 // container keeps running and hull says so; once the container ends too,
 // hull reports it exited and removing it leaves nothing behind.
 func TestMonitorDeathIsReportedHonestly(t *testing.T) {
-	id := strings.TrimSpace(mustHull(t, "run", "-d", "busybox", "sleep", "300"))
-	monitor := monitorPid(t, id)
+	id := runDetached(t, "busybox", "sleep", "300")
+	monitor, _ := strconv.Atoi(strings.TrimSpace(mustHull(t, "inspect", "-f", "{{.Hull.MonitorPid}}", id)))
+	if monitor <= 0 {
+		t.Fatalf("inspect shows no monitor pid for a running container")
+	}
 	if err := syscall.Kill(monitor, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -48,19 +50,4 @@ func TestMonitorDeathIsReportedHonestly(t *testing.T) {
 	if leaks := leftovers(); len(leaks) > 0 {
 		t.Fatalf("after the monitor died and the container was removed: %v", leaks)
 	}
-}
-
-func monitorPid(t *testing.T, id string) int {
-	t.Helper()
-	procs, _ := os.ReadDir("/proc")
-	for _, p := range procs {
-		data, _ := os.ReadFile("/proc/" + p.Name() + "/cmdline")
-		args := strings.Split(string(data), "\x00")
-		if len(args) > 1 && strings.HasPrefix(args[0], "hull-monitor") && args[1] == id {
-			pid, _ := strconv.Atoi(p.Name())
-			return pid
-		}
-	}
-	t.Fatalf("no hull-monitor process for %s", id)
-	return 0
 }

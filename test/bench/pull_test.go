@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -97,14 +98,15 @@ func BenchmarkPullPeers(b *testing.B) {
 	hullMed := median(times["hull"])
 	b.ReportMetric(float64(hullMed.Nanoseconds()), "ns/op")
 	var t table
-	t.row("engine", "pulls", "median", "peer/hull")
+	t.row("engine", "pulls", "median", "min", "max", "peer/hull (medians)")
 	for _, p := range ps {
 		med := median(times[p.name])
 		b.ReportMetric(ms(med), p.name+"-ms/pull")
 		if p.name != "hull" {
 			b.ReportMetric(float64(med)/float64(hullMed), p.name+"/hull")
 		}
-		t.row(p.name, fmt.Sprint(len(times[p.name])), fmt.Sprintf("%.0f ms", ms(med)), ratio(med, hullMed))
+		t.row(p.name, fmt.Sprint(len(times[p.name])), fmt.Sprintf("%.0f ms", ms(med)),
+			fmt.Sprintf("%.0f ms", ms(slices.Min(times[p.name]))), fmt.Sprintf("%.0f ms", ms(slices.Max(times[p.name]))), ratio(med, hullMed))
 	}
 	b.Logf("pull %s (4 layers, %.1f MB uncompressed)\n%s", ref, float64(size)/(1<<20), t)
 }

@@ -46,7 +46,7 @@ func BenchmarkContainerRun(b *testing.B) {
 	hullMed := median(seq["hull"])
 	b.ReportMetric(float64(hullMed.Nanoseconds()), "ns/op")
 	var t table
-	t.row("engine", "runs", "median/run", "peer/hull", fmt.Sprintf("%d concurrent", n), "peer/hull")
+	t.row("engine", "runs", "median/run", "min", "peer/hull", fmt.Sprintf("%d concurrent", n), "peer/hull")
 	for _, p := range ps {
 		med := median(seq[p.name])
 		b.ReportMetric(ms(med), p.name+"-ms/run")
@@ -55,7 +55,7 @@ func BenchmarkContainerRun(b *testing.B) {
 			b.ReportMetric(float64(med)/float64(hullMed), p.name+"/hull")
 			b.ReportMetric(float64(conc[p.name])/float64(conc["hull"]), p.name+"/hull-conc")
 		}
-		t.row(p.name, fmt.Sprint(len(seq[p.name])), fmt.Sprintf("%.1f ms", ms(med)), ratio(med, hullMed),
+		t.row(p.name, fmt.Sprint(len(seq[p.name])), fmt.Sprintf("%.1f ms", ms(med)), fmt.Sprintf("%.1f ms", ms(slices.Min(seq[p.name]))), ratio(med, hullMed),
 			fmt.Sprintf("%.2f s", conc[p.name].Seconds()), ratio(conc[p.name], conc["hull"]))
 	}
 	b.Logf("run --rm --network none busybox /bin/true\n%s", t)

@@ -83,7 +83,7 @@ func (f *runFlags) request(cmd *cobra.Command, image string, args []string) (eng
 		}
 	}
 	steps := []func(*specgen.RunConfig, *engine.CreateRequest, *cobra.Command) error{
-		f.applyEnv, f.applyResources, f.applyMounts, f.applyPolicy, f.applyLabels,
+		f.applyEnv, f.applyResources, f.applyMounts, f.applyPolicy, f.applyLabels, f.applySecurity,
 	}
 	for _, step := range steps {
 		if err := step(&rc, &req, cmd); err != nil {
@@ -241,6 +241,24 @@ func (f *runFlags) applyLabels(rc *specgen.RunConfig, _ *engine.CreateRequest, _
 			rc.Labels = map[string]string{}
 		}
 		rc.Labels[k] = v
+	}
+	return nil
+}
+
+// applySecurity reads a seccomp profile named by path, as docker's client
+// does, so the engine gets the profile's JSON.
+func (f *runFlags) applySecurity(rc *specgen.RunConfig, _ *engine.CreateRequest, _ *cobra.Command) error {
+	rc.SecurityOpt = nil
+	for _, opt := range f.securityOpts {
+		key, value, _ := strings.Cut(opt, "=")
+		if key == "seccomp" && value != "unconfined" && value != "builtin" && !strings.HasPrefix(strings.TrimSpace(value), "{") {
+			data, err := os.ReadFile(value)
+			if err != nil {
+				return fmt.Errorf("opening seccomp profile (%s) failed: %w", value, err)
+			}
+			opt = "seccomp=" + string(data)
+		}
+		rc.SecurityOpt = append(rc.SecurityOpt, opt)
 	}
 	return nil
 }

@@ -194,7 +194,14 @@ func without(list, drop []string) []string {
 }
 
 // allCapabilities returns every capability in number order.
+// allCapabilities is every capability this process may hand on: its own
+// bounding set, as moby's GetAllCapabilities reads it (a host's root can
+// lack some, as CAP_SYS_RESOURCE is missing on some build machines), or
+// every known capability when the set cannot be read.
 func allCapabilities() []string {
+	if cur, err := capability.Current(); err == nil {
+		return cur.Bounding.Names()
+	}
 	out := make([]string, 0, capability.Last+1)
 	for c := capability.Cap(0); c <= capability.Last; c++ {
 		out = append(out, c.String())

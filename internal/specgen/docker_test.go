@@ -330,7 +330,7 @@ func TestPrivileged(t *testing.T) {
 	rc := baseRun()
 	rc.Privileged, rc.CapDrop = true, []string{"CHOWN"}
 	s := mustDocker(t, rc)
-	if all := allCapabilities(); !reflect.DeepEqual(s.Process.Capabilities.Bounding, all) || len(all) != 41 {
+	if all := allCapabilities(); !reflect.DeepEqual(s.Process.Capabilities.Bounding, all) || len(all) == 0 {
 		t.Errorf("bounding %q", s.Process.Capabilities.Bounding)
 	}
 	if s.Linux.Seccomp != nil || s.Linux.MaskedPaths != nil || s.Linux.ReadonlyPaths != nil {
@@ -357,7 +357,7 @@ func TestCapabilities(t *testing.T) {
 		{"add without prefix", []string{"sys_admin"}, nil, []string{"CAP_SYS_ADMIN", "CAP_CHOWN"}, nil, 15},
 		{"drop with prefix", nil, []string{"CAP_NET_RAW", "mknod"}, []string{"CAP_CHOWN"}, []string{"CAP_NET_RAW", "CAP_MKNOD"}, 12},
 		{"drop all, add one", []string{"NET_BIND_SERVICE"}, []string{"ALL"}, []string{"CAP_NET_BIND_SERVICE"}, []string{"CAP_CHOWN"}, 1},
-		{"add all, drop one", []string{"all"}, []string{"SYS_ADMIN"}, []string{"CAP_SYS_PTRACE"}, []string{"CAP_SYS_ADMIN"}, 40},
+		{"add all, drop one", []string{"all"}, []string{"SYS_ADMIN"}, []string{"CAP_SYS_PTRACE"}, []string{"CAP_SYS_ADMIN"}, len(allCapabilities()) - 1},
 		{"add existing", []string{"CHOWN"}, nil, []string{"CAP_CHOWN"}, nil, 14},
 	}
 	for _, tt := range tests {

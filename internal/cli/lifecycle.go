@@ -16,6 +16,30 @@ func init() {
 	register(newKillCommand)
 	register(newRmCommand)
 	register(newWaitCommand)
+	register(newPauseCommand)
+	register(newUnpauseCommand)
+}
+
+func newPauseCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "pause CONTAINER [CONTAINER...]",
+		Short: "Pause all processes within one or more containers",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return eachContainer(cmd, args, func(eng *engine.Engine, ref string) error { return eng.Pause(ref) })
+		},
+	}
+}
+
+func newUnpauseCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "unpause CONTAINER [CONTAINER...]",
+		Short: "Unpause all processes within one or more containers",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return eachContainer(cmd, args, func(eng *engine.Engine, ref string) error { return eng.Unpause(ref) })
+		},
+	}
 }
 
 // eachContainer runs fn on every named container, printing each name

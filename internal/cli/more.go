@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -231,7 +232,18 @@ func newStatsCommand() *cobra.Command {
 	return cmd
 }
 
+// printStats samples every container twice, half a second apart, for the
+// CPU share, as docker stats --no-stream does with its two samples.
 func printStats(w io.Writer, eng *engine.Engine, refs []string) error {
+	first := map[string]*engine.Stats{}
+	for _, ref := range refs {
+		st, err := eng.Stats(ref)
+		if err != nil {
+			return err
+		}
+		first[ref] = st
+	}
+	time.Sleep(500 * time.Millisecond)
 	tw := tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
 	fmt.Fprintln(tw, "CONTAINER ID\tNAME\tCPU %\tMEM USAGE / LIMIT\tMEM %\tNET I/O\tBLOCK I/O\tPIDS")
 	for _, ref := range refs {
@@ -239,23 +251,34 @@ func printStats(w io.Writer, eng *engine.Engine, refs []string) error {
 		if err != nil {
 			return err
 		}
-		c := st.Container
-		var mem, limit, pids uint64
-		if cg := st.Cgroup; cg != nil {
-			mem, limit, pids = cg.Memory.Usage.Usage, cg.Memory.Usage.Limit, cg.Pids.Current
-		}
-		memPct := 0.0
-		if limit > 0 && limit < 1<<62 {
-			memPct = float64(mem) / float64(limit) * 100
-		}
-		limitText := units.BytesSize(float64(limit))
-		if limit == 0 || limit >= 1<<62 {
-			limitText = "0B"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2f%%\t%s / %s\t%.2f%%\t%s\t%s\t%d\n", c.ID[:12], c.Name, 0.0,
-			units.BytesSize(float64(mem)), limitText, memPct, "0B / 0B", "0B / 0B", pids)
+		printStatsRow(tw, first[ref], st)
 	}
 	return tw.Flush()
+}
+
+func printStatsRow(w io.Writer, before, now *engine.Stats) {
+	c := now.Container
+	var mem, limit, pids uint64
+	cpu := 0.0
+	if cg := now.Cgroup; cg != nil {
+		mem, limit, pids = cg.Memory.Usage.Usage, cg.Memory.Usage.Limit, cg.Pids.Current
+		if before.Cgroup != nil && cg.CPU.Usage.Total >= before.Cgroup.CPU.Usage.Total {
+			used := float64(cg.CPU.Usage.Total - before.Cgroup.CPU.Usage.Total)
+			cpu = used / float64(now.Read.Sub(before.Read).Nanoseconds()) * 100
+		}
+	}
+	memPct := 0.0
+	limitText := "0B"
+	if limit > 0 && limit < 1<<62 {
+		memPct = float64(mem) / float64(limit) * 100
+		limitText = units.BytesSize(float64(limit))
+	} else if total := totalMemory(); total > 0 {
+		// No limit: docker shows the host's memory.
+		limitText = units.BytesSize(float64(total))
+		memPct = float64(mem) / float64(total) * 100
+	}
+	fmt.Fprintf(w, "%s\t%s\t%.2f%%\t%s / %s\t%.2f%%\t%s\t%s\t%d\n", c.ID[:12], c.Name, cpu,
+		units.BytesSize(float64(mem)), limitText, memPct, "0B / 0B", "0B / 0B", pids)
 }
 
 // newContainerCommand is docker's `container` management command.

@@ -168,3 +168,35 @@ func (e *Engine) Usage(c *Container) int64 {
 	n, _ := e.snapshots.Usage(c.ID)
 	return n
 }
+
+// Pause freezes every process of a running container.
+func (e *Engine) Pause(ref string) error {
+	c, err := e.Get(ref)
+	if err != nil {
+		return err
+	}
+	if !c.State.Running || c.State.Paused {
+		return errdefs.Conflict(fmt.Sprintf("container %s is not running", c.ID))
+	}
+	rc, err := e.loadRuntime(c)
+	if err != nil {
+		return err
+	}
+	return rc.Pause()
+}
+
+// Unpause thaws a paused container.
+func (e *Engine) Unpause(ref string) error {
+	c, err := e.Get(ref)
+	if err != nil {
+		return err
+	}
+	if !c.State.Paused {
+		return errdefs.Conflict(fmt.Sprintf("container %s is not paused", c.ID))
+	}
+	rc, err := e.loadRuntime(c)
+	if err != nil {
+		return err
+	}
+	return rc.Resume()
+}

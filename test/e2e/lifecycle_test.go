@@ -51,3 +51,21 @@ func TestMonitorDeathIsReportedHonestly(t *testing.T) {
 		t.Fatalf("after the monitor died and the container was removed: %v", leaks)
 	}
 }
+
+func TestPauseUnpauseAndStats(t *testing.T) {
+	id := runDetached(t, "busybox", "sleep", "300")
+	mustHull(t, "pause", id)
+	if out := mustHull(t, "ps", "--filter", "id="+id, "--format", "{{.Status}}"); !strings.Contains(out, "(Paused)") {
+		t.Fatalf("paused container's status %q", out)
+	}
+	if r := hull(t, "exec", id, "true"); r.code == 0 {
+		t.Fatal("exec into a paused container succeeded")
+	}
+	mustHull(t, "unpause", id)
+	if out := mustHull(t, "stats", "--no-stream", id); !strings.Contains(out, id[:12]) || !strings.Contains(out, "MEM USAGE / LIMIT") {
+		t.Fatalf("stats:\n%s", out)
+	}
+	if out := mustHull(t, "info"); !strings.Contains(out, "Running: 1") && !strings.Contains(out, "Running:") {
+		t.Fatalf("info:\n%s", out)
+	}
+}

@@ -65,7 +65,7 @@ func TestPauseUnpauseAndStats(t *testing.T) {
 	if out := mustHull(t, "stats", "--no-stream", id); !strings.Contains(out, id[:12]) || !strings.Contains(out, "MEM USAGE / LIMIT") {
 		t.Fatalf("stats:\n%s", out)
 	}
-	if out := mustHull(t, "info"); !strings.Contains(out, "Running: 1") && !strings.Contains(out, "Running:") {
+	if out := mustHull(t, "info"); !strings.Contains(out, "  Running: 1\n") || !strings.Contains(out, "Storage Driver: overlay2") {
 		t.Fatalf("info:\n%s", out)
 	}
 }

@@ -249,7 +249,11 @@ func (e *Engine) Start(ref string, waitAttach bool) (*Container, error) {
 	if err := e.spawnMonitor(c.ID, waitAttach); err != nil {
 		return nil, err
 	}
-	return e.containers.read(c.ID)
+	// A --rm container may have run, exited and been removed already.
+	if now, err := e.containers.read(c.ID); err == nil {
+		return now, nil
+	}
+	return c, nil
 }
 
 func (e *Engine) spawnMonitor(id string, waitAttach bool) error {

@@ -66,6 +66,9 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	// hull-runtime, when installed beside hull, is the smaller binary to
+	// start as each container's init.
+	rt.InitBinary = besideSelf("hull-runtime")
 	return &Engine{root: opts.Root, Images: images, snapshots: snaps, containers: containers, runtime: rt}, nil
 }
 

@@ -176,12 +176,15 @@ func (m *monitor) handOff(rc ociContainer) {
 }
 
 // monitorBinary is the hull-monitor installed beside this hull, if any.
-func monitorBinary() string {
+func monitorBinary() string { return besideSelf("hull-monitor") }
+
+// besideSelf is the executable name in this binary's directory, or "".
+func besideSelf(name string) string {
 	self, err := os.Executable()
 	if err != nil {
 		return ""
 	}
-	path := filepath.Join(filepath.Dir(self), "hull-monitor")
+	path := filepath.Join(filepath.Dir(self), name)
 	if unix.Access(path, unix.X_OK) != nil {
 		return ""
 	}

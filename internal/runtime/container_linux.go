@@ -24,6 +24,11 @@ const DefaultRoot = "/run/hull-runtime"
 // container holding state.json and, until start, exec.fifo.
 type Runtime struct {
 	Root string
+	// InitBinary is the binary re-executed as each container's init and
+	// exec'd processes; it must call Init when it sees InitArg. Empty
+	// means this process's own binary. A small one (hull-runtime) starts
+	// faster than a large one (hull).
+	InitBinary string
 }
 
 // New returns the runtime whose state lives under root, creating it.
@@ -43,8 +48,9 @@ func New(root string) (*Runtime, error) {
 
 // Container is one container the runtime created.
 type Container struct {
-	dir   string
-	state *State
+	dir        string
+	state      *State
+	initBinary string
 }
 
 const fifoName = "exec.fifo"
@@ -62,7 +68,7 @@ func (r *Runtime) Load(id string) (*Container, error) {
 		}
 		return nil, fmt.Errorf("load container %s: %w", id, err)
 	}
-	return &Container{dir: dir, state: st}, nil
+	return &Container{dir: dir, state: st, initBinary: r.InitBinary}, nil
 }
 
 // List returns every container under the root, sorted by id. A directory

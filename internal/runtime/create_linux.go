@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -57,7 +57,7 @@ func (r *Runtime) Create(id string, opts CreateOptions) (*Container, error) {
 		}
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	c := &Container{dir: dir, state: newState(id, opts.Bundle, rootfsPath, spec)}
+	c := &Container{dir: dir, state: newState(id, opts.Bundle, rootfsPath, spec), initBinary: r.InitBinary}
 	if err := c.create(opts); err != nil {
 		c.discard()
 		return nil, err
@@ -116,10 +116,7 @@ func validateSecurity(spec *specs.Spec, root string) error {
 
 func newState(id, bundle, rootfsPath string, spec *specs.Spec) *State {
 	abs, _ := filepath.Abs(bundle)
-	owner := ""
-	if u, err := user.Current(); err == nil {
-		owner = u.Username
-	}
+	owner := userName(os.Getuid())
 	return &State{
 		ID:          id,
 		Config:      spec,
@@ -154,14 +151,15 @@ func (c *Container) create(opts CreateOptions) error {
 	}
 	preserve := preservedFiles(opts.PreserveFDs)
 	req := &spawnRequest{
-		boot:     newContainerBootstrap(spec, cg.ProcsFiles()),
-		config:   initConfig{Mode: modeInit, ID: c.state.ID, Spec: spec, Process: spec.Process, Rootfs: c.state.Rootfs, NoPivot: opts.NoPivot, NoNewKeyring: opts.NoNewKeyring},
-		stdio:    stdioOrDefault(opts.Stdio),
-		preserve: preserve,
-		console:  console,
-		fifo:     fifo,
-		idMaps:   func(pid int) error { return writeIDMaps(pid, spec) },
-		atMounts: c.runtimeHooks,
+		boot:       newContainerBootstrap(spec, cg.ProcsFiles()),
+		config:     initConfig{Mode: modeInit, ID: c.state.ID, Spec: spec, Process: spec.Process, Rootfs: c.state.Rootfs, NoPivot: opts.NoPivot, NoNewKeyring: opts.NoNewKeyring},
+		stdio:      stdioOrDefault(opts.Stdio),
+		preserve:   preserve,
+		console:    console,
+		fifo:       fifo,
+		idMaps:     func(pid int) error { return writeIDMaps(pid, spec) },
+		atMounts:   c.runtimeHooks,
+		initBinary: c.initBinary,
 	}
 	Debugf("creating container %s: bundle %s, cgroup %v", c.state.ID, c.state.Bundle, c.state.CgroupPaths)
 	pid, err := spawn(req)
@@ -355,6 +353,19 @@ func withDefaultDevices(r *specs.LinuxResources) *specs.LinuxResources {
 	}
 	out.Devices = append(append([]specs.LinuxDeviceCgroup{}, out.Devices...), defaultDeviceRules...)
 	return out
+}
+
+// userName finds uid in /etc/passwd without the C library's lookup (NSS,
+// nscd), which would cost every create a few system calls for a label.
+func userName(uid int) string {
+	data, _ := os.ReadFile("/etc/passwd")
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) > 2 && f[2] == strconv.Itoa(uid) {
+			return f[0]
+		}
+	}
+	return strconv.Itoa(uid)
 }
 
 // WritePidFile writes pid to path atomically, as runc's --pid-file does.

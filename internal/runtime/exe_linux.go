@@ -18,8 +18,11 @@ import (
 // EROFS, costs two system calls and copies nothing; the clone disappears
 // with the last process using it. Kernels without open_tree(2) get a sealed
 // in-memory copy instead, as runc does.
-func protectedExe() (*os.File, error) {
-	fd, err := unix.OpenTree(unix.AT_FDCWD, "/proc/self/exe", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+func protectedExe(path string) (*os.File, error) {
+	if path == "" {
+		path = "/proc/self/exe"
+	}
+	fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
 	if err == nil {
 		attr := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV}
 		if err = unix.MountSetattr(fd, "", unix.AT_EMPTY_PATH, attr); err == nil {
@@ -27,16 +30,16 @@ func protectedExe() (*os.File, error) {
 		}
 		unix.Close(fd)
 	}
-	return sealedCopy()
+	return sealedCopy(path)
 }
 
-func sealedCopy() (*os.File, error) {
+func sealedCopy(path string) (*os.File, error) {
 	fd, err := unix.MemfdCreate("hull-runtime", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
 		return nil, fmt.Errorf("protect the runtime binary: %w", err)
 	}
 	mem := os.NewFile(uintptr(fd), "hull-runtime (sealed copy)")
-	self, err := os.Open("/proc/self/exe")
+	self, err := os.Open(path)
 	if err != nil {
 		mem.Close()
 		return nil, err

@@ -50,11 +50,12 @@ func (c *Container) Exec(opts ExecOptions) (int, error) {
 		defer console.Close()
 	}
 	req := &spawnRequest{
-		boot:     c.execBootstrap(cg.ProcsFiles(), p),
-		config:   initConfig{Mode: modeExec, ID: c.state.ID, Spec: c.state.Config, Process: p, Rootfs: c.state.Rootfs},
-		stdio:    stdioOrDefault(opts.Stdio),
-		preserve: preservedFiles(opts.PreserveFDs),
-		console:  console,
+		boot:       c.execBootstrap(cg.ProcsFiles(), p),
+		config:     initConfig{Mode: modeExec, ID: c.state.ID, Spec: c.state.Config, Process: p, Rootfs: c.state.Rootfs},
+		stdio:      stdioOrDefault(opts.Stdio),
+		preserve:   preservedFiles(opts.PreserveFDs),
+		console:    console,
+		initBinary: c.initBinary,
 	}
 	pid, err := spawn(req)
 	if err != nil {

@@ -53,7 +53,10 @@ type spawnRequest struct {
 	preserve []*os.File // become fds 3.. in the new process
 	console  *os.File   // connected console socket, or nil
 	fifo     *os.File   // exec.fifo opened O_PATH, or nil
-	idMaps   func(pid int) error
+	// initBinary is the binary to run as the container's process (it must
+	// call Init on InitArg); empty for this process's own.
+	initBinary string
+	idMaps     func(pid int) error
 	// atMounts runs when init has mounted the rootfs but not pivoted:
 	// prestart and createRuntime hooks. It returns the state that
 	// createContainer hooks read.
@@ -64,7 +67,7 @@ type spawnRequest struct {
 // init, blocked on exec.fifo; for exec, about to execute the user's program.
 // On error nothing it started is left running.
 func spawn(req *spawnRequest) (pid int, err error) {
-	exe, err := protectedExe()
+	exe, err := protectedExe(req.initBinary)
 	if err != nil {
 		return 0, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hull-project/hull/internal/errdefs"
 )
@@ -25,12 +26,12 @@ const (
 
 var (
 	domainComponent = `(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])`
-	domainRe        = regexp.MustCompile(`^(?:` + domainComponent + `(?:\.` + domainComponent + `)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$`)
-	pathComponentRe = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
-	tagRe           = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	digestRe        = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$`)
-	sha256Re        = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	hex64Re         = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	domainRe        = lazyRegexp(`^(?:` + domainComponent + `(?:\.` + domainComponent + `)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$`)
+	pathComponentRe = lazyRegexp(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+	tagRe           = lazyRegexp(`^[\w][\w.-]{0,127}$`)
+	digestRe        = lazyRegexp(`^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$`)
+	sha256Re        = lazyRegexp(`^sha256:[0-9a-f]{64}$`)
+	hex64Re         = lazyRegexp(`^[0-9a-f]{64}$`)
 )
 
 // Reference is a parsed, normalized image reference. Tag and Digest may
@@ -41,6 +42,12 @@ type Reference struct {
 	Path   string // repository path, "library/busybox" for official images
 	Tag    string
 	Digest string // "sha256:<hex>"
+}
+
+// lazyRegexp compiles on first use: every hull command links this
+// package, and most never parse a reference.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }
 
 // Parse reads s as Docker does and fills in the default domain and, when
@@ -82,10 +89,10 @@ func splitDigest(s string) (rest, dgst string, err error) {
 		return s, "", nil
 	}
 	dgst = s[i+1:]
-	if !digestRe.MatchString(dgst) {
+	if !digestRe().MatchString(dgst) {
 		return "", "", invalid(s, "")
 	}
-	if strings.HasPrefix(dgst, "sha256:") && !sha256Re.MatchString(dgst) {
+	if strings.HasPrefix(dgst, "sha256:") && !sha256Re().MatchString(dgst) {
 		return "", "", invalid(s, "invalid checksum digest length")
 	}
 	return s[:i], dgst, nil
@@ -97,7 +104,7 @@ func splitTag(s, rest string) (name, tag string, err error) {
 		return rest, "", nil
 	}
 	tag = rest[i+1:]
-	if !tagRe.MatchString(tag) {
+	if !tagRe().MatchString(tag) {
 		return "", "", invalid(s, "")
 	}
 	return rest[:i], tag, nil
@@ -110,7 +117,7 @@ func splitDomain(s, name string) (domain, path string, err error) {
 	domain, path = DefaultDomain, name
 	if i := strings.Index(name, "/"); i >= 0 && looksLikeDomain(name[:i]) {
 		domain, path = name[:i], name[i+1:]
-		if !domainRe.MatchString(domain) {
+		if !domainRe().MatchString(domain) {
 			return "", "", invalid(s, "")
 		}
 	}
@@ -123,7 +130,7 @@ func splitDomain(s, name string) (domain, path string, err error) {
 	if err := checkPath(s, path); err != nil {
 		return "", "", err
 	}
-	if domain == DefaultDomain && hex64Re.MatchString(strings.TrimPrefix(path, officialRepo)) {
+	if domain == DefaultDomain && hex64Re().MatchString(strings.TrimPrefix(path, officialRepo)) {
 		return "", "", errdefs.InvalidArgument(fmt.Sprintf("invalid repository name (%s), cannot specify 64-byte hexadecimal strings", name))
 	}
 	return domain, path, nil
@@ -137,10 +144,10 @@ func looksLikeDomain(c string) bool {
 
 func checkPath(s, path string) error {
 	for _, c := range strings.Split(path, "/") {
-		if pathComponentRe.MatchString(c) {
+		if pathComponentRe().MatchString(c) {
 			continue
 		}
-		if pathComponentRe.MatchString(strings.ToLower(c)) {
+		if pathComponentRe().MatchString(strings.ToLower(c)) {
 			return invalid(s, fmt.Sprintf("repository name (%s) must be lowercase", path))
 		}
 		return invalid(s, "")
@@ -197,4 +204,4 @@ func (r Reference) Digested(dgst string) Reference {
 }
 
 // IsDigest reports whether s is a full "sha256:<64 hex>" digest.
-func IsDigest(s string) bool { return sha256Re.MatchString(s) }
+func IsDigest(s string) bool { return sha256Re().MatchString(s) }

@@ -81,7 +81,8 @@ func (img *image) appletEntries(hdr func(*tar.Header) error) error {
 	sort.Strings(applets)
 	made := map[string]bool{"bin": true, "sbin": true, "usr/bin": true, "usr/sbin": true}
 	for _, a := range applets {
-		if dir := a[:strings.LastIndexByte(a+"/", '/')]; strings.Contains(a, "/") && !made[dir] {
+		if i := strings.LastIndexByte(a, '/'); i > 0 && !made[a[:i]] {
+			dir := a[:i]
 			made[dir] = true
 			if err := hdr(&tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755}); err != nil {
 				return err

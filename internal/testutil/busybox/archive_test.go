@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -51,9 +52,14 @@ func TestDockerArchive(t *testing.T) {
 		if err != nil {
 			break
 		}
-		found[h.Name] = true
+		// podman and docker refuse a layer that names a path twice.
+		name := strings.TrimSuffix(h.Name, "/")
+		if found[name] {
+			t.Errorf("layer names %s twice", name)
+		}
+		found[name] = true
 	}
-	for _, want := range []string{"bin/busybox", "bin/sh", "etc/passwd", "tmp/"} {
+	for _, want := range []string{"bin/busybox", "bin/sh", "etc/passwd", "tmp"} {
 		if !found[want] {
 			t.Errorf("layer has no %s", want)
 		}

@@ -149,10 +149,14 @@ func (c *Container) create(opts CreateOptions) error {
 	if console != nil && opts.Console == nil {
 		defer console.Close()
 	}
+	filter, err := compiledSeccomp(filepath.Dir(c.dir), spec.Linux.Seccomp)
+	if err != nil {
+		return err
+	}
 	preserve := preservedFiles(opts.PreserveFDs)
 	req := &spawnRequest{
 		boot:       newContainerBootstrap(spec, cg.ProcsFiles()),
-		config:     initConfig{Mode: modeInit, ID: c.state.ID, Spec: spec, Process: spec.Process, Rootfs: c.state.Rootfs, NoPivot: opts.NoPivot, NoNewKeyring: opts.NoNewKeyring},
+		config:     initConfig{Mode: modeInit, ID: c.state.ID, Spec: spec, Process: spec.Process, Rootfs: c.state.Rootfs, NoPivot: opts.NoPivot, NoNewKeyring: opts.NoNewKeyring, Seccomp: filter},
 		stdio:      stdioOrDefault(opts.Stdio),
 		preserve:   preserve,
 		console:    console,

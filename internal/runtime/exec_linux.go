@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -49,9 +50,13 @@ func (c *Container) Exec(opts ExecOptions) (int, error) {
 	if console != nil && opts.Console == nil {
 		defer console.Close()
 	}
+	filter, err := compiledSeccomp(filepath.Dir(c.dir), c.state.Config.Linux.Seccomp)
+	if err != nil {
+		return 0, err
+	}
 	req := &spawnRequest{
 		boot:       c.execBootstrap(cg.ProcsFiles(), p),
-		config:     initConfig{Mode: modeExec, ID: c.state.ID, Spec: c.state.Config, Process: p, Rootfs: c.state.Rootfs},
+		config:     initConfig{Mode: modeExec, ID: c.state.ID, Spec: c.state.Config, Process: p, Rootfs: c.state.Rootfs, Seccomp: filter},
 		stdio:      stdioOrDefault(opts.Stdio),
 		preserve:   preservedFiles(opts.PreserveFDs),
 		console:    console,

@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hull-project/hull/internal/runtime/caps"
-	"github.com/hull-project/hull/internal/runtime/seccomp"
 )
 
 // prepareProcess turns the current process into the user's process in all
@@ -39,7 +38,7 @@ func prepareProcess(cfg *initConfig) (string, error) {
 	if !p.NoNewPrivileges {
 		// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN,
 		// which the process is about to lose.
-		if err := seccomp.Load(cfg.Spec.Linux.Seccomp); err != nil {
+		if err := cfg.Seccomp.Load(); err != nil {
 			return "", fmt.Errorf("load seccomp profile: %w", err)
 		}
 	}
@@ -58,7 +57,7 @@ func prepareProcess(cfg *initConfig) (string, error) {
 func execProgram(cfg *initConfig, path string) error {
 	p := cfg.Process
 	if p.NoNewPrivileges {
-		if err := seccomp.Load(cfg.Spec.Linux.Seccomp); err != nil {
+		if err := cfg.Seccomp.Load(); err != nil {
 			return fmt.Errorf("load seccomp profile: %w", err)
 		}
 	}

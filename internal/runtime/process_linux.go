@@ -10,6 +10,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/hull-project/hull/internal/runtime/seccomp"
 )
 
 // initConfig is what the Go side of a new container process reads from the
@@ -27,6 +29,9 @@ type initConfig struct {
 	ConsoleFD    int            `json:"console_fd"`
 	FifoFD       int            `json:"fifo_fd"`
 	ExeFD        int            `json:"exe_fd"`
+	// Seccomp is the spec's filter, compiled by the parent: the init only
+	// loads it.
+	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 }
 
 const (

@@ -149,7 +149,7 @@ func (c *Container) create(opts CreateOptions) error {
 	if console != nil && opts.Console == nil {
 		defer console.Close()
 	}
-	filter, err := compiledSeccomp(filepath.Dir(c.dir), spec.Linux.Seccomp)
+	filter, err := compiledSeccomp(spec.Linux.Seccomp)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package runtime
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -50,7 +49,7 @@ func (c *Container) Exec(opts ExecOptions) (int, error) {
 	if console != nil && opts.Console == nil {
 		defer console.Close()
 	}
-	filter, err := compiledSeccomp(filepath.Dir(c.dir), c.state.Config.Linux.Seccomp)
+	filter, err := compiledSeccomp(c.state.Config.Linux.Seccomp)
 	if err != nil {
 		return 0, err
 	}

@@ -14,13 +14,15 @@ import (
 	"github.com/hull-project/hull/internal/runtime/seccomp"
 )
 
+// seccompCache holds compiled filters for every runtime root on the host.
+// It is on /run, so it goes with a reboot, as would any change of kernel.
+var seccompCache = "/run/hull/seccomp"
+
 // compiledSeccomp returns the spec's seccomp filter compiled to BPF. The
-// compiled program is cached under the runtime root by the profile's
-// digest: libseccomp needs about 18 ms for Docker's default profile, a
-// cached program is one small file read, and every container of an image
-// asks for the same profile. The root is on /run, so the cache goes with a
-// reboot, as would any change of kernel.
-func compiledSeccomp(root string, s *specs.LinuxSeccomp) (*seccomp.Program, error) {
+// compiled program is cached by the profile's digest: libseccomp needs
+// about 18 ms for Docker's default profile, a cached program is one small
+// file read, and every container of an image asks for the same profile.
+func compiledSeccomp(s *specs.LinuxSeccomp) (*seccomp.Program, error) {
 	if s == nil {
 		return nil, nil
 	}
@@ -29,7 +31,7 @@ func compiledSeccomp(root string, s *specs.LinuxSeccomp) (*seccomp.Program, erro
 		return nil, err
 	}
 	sum := sha256.Sum256(key)
-	path := filepath.Join(root, ".seccomp", hex.EncodeToString(sum[:])+".json")
+	path := filepath.Join(seccompCache, hex.EncodeToString(sum[:])+".json")
 	if data, err := os.ReadFile(path); err == nil {
 		var p seccomp.Program
 		if json.Unmarshal(data, &p) == nil && len(p.Instructions) > 0 {

@@ -131,9 +131,16 @@ func (m *monitor) runLoop(ready *os.File) int {
 			m.finish()
 			return 0
 		}
-		m.handOff(rc) // returns only when there is no hull-monitor to exec
-		m.hub.StartOutput()
-		st := m.hub.Hold(rc.Pid())
+		var st mon.ExitStatus
+		if code, exited := mon.ReapIfExited(rc.Pid()); exited {
+			// Gone already (a short command): no need for hull-monitor.
+			m.hub.StartOutput()
+			st = m.hub.Exited(code)
+		} else {
+			m.handOff(rc) // returns only when there is no hull-monitor to exec
+			m.hub.StartOutput()
+			st = m.hub.Hold(rc.Pid())
+		}
 		if !m.afterExit(st) {
 			return 0
 		}

@@ -177,6 +177,13 @@ func (h *Hub) Resume(ho *Handoff) {
 // exited. The caller must be the process's parent (a child subreaper).
 func (h *Hub) Hold(pid int) ExitStatus {
 	code, err := WaitReaping(pid)
+	return h.drain(code, err)
+}
+
+// Exited is Hold for a process already reaped with the given code.
+func (h *Hub) Exited(code int) ExitStatus { return h.drain(code, nil) }
+
+func (h *Hub) drain(code int, err error) ExitStatus {
 	h.WaitOutput(2 * time.Second)
 	h.CloseClients()
 	st := ExitStatus{ExitCode: code}

@@ -29,3 +29,17 @@ func WaitReaping(pid int) (int, error) {
 		return ws.ExitStatus(), nil
 	}
 }
+
+// ReapIfExited reaps pid if it has already exited, without waiting, and
+// returns its status as WaitReaping would.
+func ReapIfExited(pid int) (code int, exited bool) {
+	var ws unix.WaitStatus
+	got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+	if err != nil || got != pid {
+		return 0, false
+	}
+	if ws.Signaled() {
+		return 128 + int(ws.Signal()), true
+	}
+	return ws.ExitStatus(), true
+}

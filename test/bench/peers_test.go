@@ -103,7 +103,7 @@ func onceFor[T any](f func(*testing.B) (T, error)) func(*testing.B) (T, error) {
 var hullSetup = onceFor(func(b *testing.B) (*peer, error) {
 	dir := filepath.Join(benchDir(b), "hull")
 	bin := filepath.Join(dir, "bin")
-	// $HULL_BENCH_BIN names a directory holding hull and hull-monitor
+	// $HULL_BENCH_BIN names a directory holding hull, hull-monitor and hull-runtime
 	// (e.g. ../../bin after `make build`) to measure instead of building
 	// this checkout.
 	if given := os.Getenv("HULL_BENCH_BIN"); given != "" {
@@ -116,6 +116,8 @@ var hullSetup = onceFor(func(b *testing.B) (*peer, error) {
 	builds := [][]string{
 		{"go", "build", "-trimpath", "-o", filepath.Join(bin, "hull"), "github.com/hull-project/hull/cmd/hull"},
 		{"go", "build", "-trimpath", "-o", filepath.Join(bin, "hull-monitor"), "github.com/hull-project/hull/cmd/hull-monitor"},
+		// Beside hull, hull-runtime is the small binary containers start from.
+		{"go", "build", "-trimpath", "-o", filepath.Join(bin, "hull-runtime"), "github.com/hull-project/hull/cmd/hull-runtime"},
 	}
 	if os.Getenv("HULL_BENCH_BIN") != "" {
 		builds = nil

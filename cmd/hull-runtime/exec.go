@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/hull-project/hull/internal/reap"
 	"github.com/hull-project/hull/internal/runtime"
 )
 
@@ -113,7 +114,7 @@ func superviseExec(pid int, tty *ttyRelay) (int, error) {
 	}
 	signals := forwardSignals(pid, tty)
 	defer signals.stop()
-	code, err := runtime.WaitReaping(pid)
+	code, err := reap.Wait(pid)
 	if tty != nil {
 		tty.drain()
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/hull-project/hull/internal/reap"
 	"github.com/hull-project/hull/internal/runtime"
 )
 
@@ -107,7 +108,7 @@ func superviseRun(c *runtime.Container, tty *ttyRelay) (int, error) {
 			return 0, err
 		}
 	}
-	code, err := runtime.WaitReaping(pid)
+	code, err := reap.Wait(pid)
 	if tty != nil {
 		tty.drain()
 	}

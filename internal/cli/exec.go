@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hull-project/hull/internal/engine"
+	"github.com/hull-project/hull/internal/reap"
 	"github.com/hull-project/hull/internal/runtime"
 )
 
@@ -84,7 +85,7 @@ func execInContainer(eng *engine.Engine, ref string, req engine.ExecRequest, det
 			return err
 		}
 	}
-	code, _ := runtime.WaitReaping(pid)
+	code, _ := reap.Wait(pid)
 	if console != nil {
 		console.drain()
 	}

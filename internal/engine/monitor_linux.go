@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	mon "github.com/hull-project/hull/internal/monitor"
+	"github.com/hull-project/hull/internal/reap"
 	"github.com/hull-project/hull/internal/runtime"
 )
 
@@ -132,7 +133,7 @@ func (m *monitor) runLoop(ready *os.File) int {
 			return 0
 		}
 		var st mon.ExitStatus
-		if code, exited := mon.ReapIfExited(rc.Pid()); exited {
+		if code, exited := reap.IfExited(rc.Pid()); exited {
 			// Gone already (a short command): no need for hull-monitor.
 			m.hub.StartOutput()
 			st = m.hub.Exited(code)

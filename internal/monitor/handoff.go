@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hull-project/hull/internal/reap"
 )
 
 // HandoffEnv names the environment variable that carries a Handoff across
@@ -176,7 +178,7 @@ func (h *Hub) Resume(ho *Handoff) {
 // Hold serves the container until its process exits and returns how it
 // exited. The caller must be the process's parent (a child subreaper).
 func (h *Hub) Hold(pid int) ExitStatus {
-	code, err := WaitReaping(pid)
+	code, err := reap.Wait(pid)
 	return h.drain(code, err)
 }
 

@@ -43,7 +43,7 @@ func newPsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return f.print(cmd.OutOrStdout(), shown)
+			return f.print(cmd.OutOrStdout(), eng, shown)
 		},
 	}
 	fl := cmd.Flags()
@@ -145,7 +145,7 @@ func truncate(s string, n int) string {
 	return s[:n-1] + "…"
 }
 
-func (f *psFlags) print(w io.Writer, cs []*engine.Container) error {
+func (f *psFlags) print(w io.Writer, eng *engine.Engine, cs []*engine.Container) error {
 	now := time.Now()
 	if f.quiet {
 		for _, c := range cs {
@@ -156,6 +156,9 @@ func (f *psFlags) print(w io.Writer, cs []*engine.Container) error {
 	format := f.format
 	if format == "" || format == "table" {
 		format = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+		if f.size {
+			format += "\t{{.Size}}"
+		}
 	}
 	table := strings.HasPrefix(format, "table ")
 	tmpl, err := template.New("ps").Funcs(templateFuncs).Parse(strings.TrimPrefix(format, "table "))
@@ -170,7 +173,11 @@ func (f *psFlags) print(w io.Writer, cs []*engine.Container) error {
 		fmt.Fprintln(tw, tableHeader(strings.TrimPrefix(format, "table "), psHeaders))
 	}
 	for _, c := range cs {
-		if err := tmpl.Execute(out, f.row(c, now)); err != nil {
+		row := f.row(c, now)
+		if f.size {
+			row.Size = sizeText(eng, c)
+		}
+		if err := tmpl.Execute(out, row); err != nil {
 			return err
 		}
 		fmt.Fprintln(out)
@@ -205,4 +212,15 @@ var templateFuncs = template.FuncMap{
 	"upper": strings.ToUpper,
 	"lower": strings.ToLower,
 	"join":  strings.Join,
+}
+
+// sizeText is docker's SIZE column: the writable layer, and with the
+// image's layers.
+func sizeText(eng *engine.Engine, c *engine.Container) string {
+	rw := eng.Usage(c)
+	virtual := rw
+	if img, err := eng.Images.Get(c.Image); err == nil {
+		virtual += img.Size
+	}
+	return fmt.Sprintf("%s (virtual %s)", units.HumanSize(float64(rw)), units.HumanSize(float64(virtual)))
 }

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +36,14 @@ func TestExportHoldsImageAndChanges(t *testing.T) {
 	}
 	if _, ok := files["etc/hostname"]; ok {
 		t.Error("export still holds etc/hostname, which the container deleted")
+	}
+}
+
+func TestPsSize(t *testing.T) {
+	mustHull(t, "run", "--name", "sized", "busybox", "sh", "-c", "head -c 100000 /dev/zero > /big")
+	defer hull(t, "rm", "sized")
+	out := mustHull(t, "ps", "-a", "-s", "--filter", "name=sized")
+	if !strings.Contains(out, "SIZE") || !strings.Contains(out, "100kB (virtual") {
+		t.Fatalf("ps -s:\n%s", out)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -66,7 +67,28 @@ func run(m *testing.M) int {
 			code = 1
 		}
 	}
+	cleanUp()
 	return code
+}
+
+// cleanUp removes, after the verdict, whatever a failed test left, so a
+// failing run does not leave the machine dirty too; and the /hull parent
+// cgroups the tests' containers were made under, once empty.
+func cleanUp() {
+	if out, err := hullCmd("ps", "-aq").Output(); err == nil && len(out) > 0 {
+		hullCmd(append([]string{"rm", "-f"}, strings.Fields(string(out))...)...).Run()
+	}
+	if data, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], root) {
+				syscall.Unmount(f[4], syscall.MNT_DETACH)
+			}
+		}
+	}
+	parents, _ := filepath.Glob("/sys/fs/cgroup/*/hull")
+	for _, p := range parents {
+		os.Remove(p) // fails, harmlessly, while another hull's container lives there
+	}
 }
 
 func loadBusybox(path string) error {

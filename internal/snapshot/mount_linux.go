@@ -8,9 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 
+	"github.com/hull-project/hull/internal/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -167,30 +167,11 @@ func parseMountinfo(r io.Reader) ([]mountEntry, error) {
 			return nil, fmt.Errorf("bad mountinfo line %q", sc.Text())
 		}
 		ms = append(ms, mountEntry{
-			dev: f[2], root: unescape(f[3]), mountPoint: unescape(f[4]),
-			fsType: f[sep+1], superOpts: strings.Split(unescape(f[sep+3]), ","),
+			dev: f[2], root: mountinfo.Unescape(f[3]), mountPoint: mountinfo.Unescape(f[4]),
+			fsType: f[sep+1], superOpts: strings.Split(mountinfo.Unescape(f[sep+3]), ","),
 		})
 	}
 	return ms, sc.Err()
-}
-
-// unescape undoes mountinfo's octal escapes (\040 for a space).
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // usesUpper reports whether m builds a root from the writable layer upper:

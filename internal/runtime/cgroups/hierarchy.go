@@ -7,8 +7,9 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/hull-project/hull/internal/mountinfo"
 )
 
 // hierarchy is one mounted cgroup file system.
@@ -92,7 +93,7 @@ func parseMountinfoLine(line string) (h hierarchy, ok bool, err error) {
 	if !found || len(fields) < 6 || len(tail) < 3 {
 		return h, false, fmt.Errorf("bad mountinfo line %q", line)
 	}
-	h.root, h.mountpoint = unescapeOctal(fields[3]), unescapeOctal(fields[4])
+	h.root, h.mountpoint = mountinfo.Unescape(fields[3]), mountinfo.Unescape(fields[4])
 	switch tail[0] {
 	case "cgroup2":
 		h.unified = true
@@ -114,25 +115,6 @@ func v1Names(superOptions string) []string {
 		}
 	}
 	return names
-}
-
-// unescapeOctal undoes mountinfo's \040-style escapes of spaces and the like.
-func unescapeOctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // parseSelfCgroup reads /proc/self/cgroup ("4:memory:/a/b", "0::/") into a

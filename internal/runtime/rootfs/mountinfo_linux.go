@@ -4,8 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/hull-project/hull/internal/mountinfo"
 )
 
 // mountInfo is one line of /proc/self/mountinfo.
@@ -51,35 +52,16 @@ func parseMountinfoLine(line string) (mountInfo, error) {
 		return mountInfo{}, fmt.Errorf("malformed mountinfo line %q", line)
 	}
 	mi := mountInfo{
-		root:       unescapeMountinfo(fields[3]),
-		mountpoint: unescapeMountinfo(fields[4]),
+		root:       mountinfo.Unescape(fields[3]),
+		mountpoint: mountinfo.Unescape(fields[4]),
 		optional:   fields[6:sep],
 		fstype:     fields[sep+1],
-		source:     unescapeMountinfo(fields[sep+2]),
+		source:     mountinfo.Unescape(fields[sep+2]),
 	}
 	if len(fields) > sep+3 {
 		mi.superOpts = strings.Split(fields[sep+3], ",")
 	}
 	return mi, nil
-}
-
-// unescapeMountinfo undoes the kernel's octal escapes (\040 for a space...).
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // mountOf returns the mount that holds the host path p: the longest

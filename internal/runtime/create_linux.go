@@ -139,7 +139,12 @@ func (c *Container) create(opts CreateOptions) error {
 		return err
 	}
 	c.state.CgroupPaths = cg.Paths()
-	if err := cg.Create(withDefaultDevices(spec.Linux.Resources)); err != nil {
+	// The pids limit applies once init is set up, as runc applies
+	// resources: the Go side of init needs a few threads of its own.
+	resources := withDefaultDevices(spec.Linux.Resources)
+	pids := resources.Pids
+	resources.Pids = nil
+	if err := cg.Create(resources); err != nil {
 		return fmt.Errorf("create cgroup: %w", err)
 	}
 	console, err := consoleConnection(opts.ConsoleSocket, opts.Console, spec.Process.Terminal)
@@ -171,6 +176,12 @@ func (c *Container) create(opts CreateOptions) error {
 		return err
 	}
 	Debugf("container %s init process %d is waiting for start", c.state.ID, pid)
+	if pids != nil {
+		if err := cg.Set(&specs.LinuxResources{Pids: pids}); err != nil {
+			unix.Kill(pid, unix.SIGKILL)
+			return fmt.Errorf("set pids limit: %w", err)
+		}
+	}
 	if err := c.recordInit(pid); err != nil {
 		unix.Kill(pid, unix.SIGKILL)
 		return err

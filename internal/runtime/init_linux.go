@@ -276,7 +276,8 @@ func execInit(sock *os.File, cfg *initConfig) error {
 	if err := writeJSON(sock, &syncMessage{Type: syncCreated}); err != nil {
 		return err
 	}
-	sock.Close()
+	// The socket stays open, close-on-exec: the parent sees it close when
+	// the program runs, or reads the error if it could not be executed.
 	return execProgram(cfg, path)
 }
 

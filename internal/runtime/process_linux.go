@@ -135,9 +135,10 @@ func buildCommand(req *spawnRequest, exe, boot, init *os.File) (*exec.Cmd, error
 	}
 	req.config.PreserveFDs = len(req.preserve)
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
-		Args:       []string{"hull-runtime", "init"},
-		Env:        []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(bootFD), "_HULL_INITPIPE=" + strconv.Itoa(initFD)},
+		Path: "/proc/self/fd/" + strconv.Itoa(exeFD),
+		Args: []string{"hull-runtime", "init"},
+		// One P: fewer threads for the pids limit to count, and a quicker start.
+		Env:        []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(bootFD), "_HULL_INITPIPE=" + strconv.Itoa(initFD), "GOMAXPROCS=1"},
 		Stdin:      req.stdio[0],
 		Stdout:     req.stdio[1],
 		Stderr:     req.stdio[2],
@@ -208,6 +209,19 @@ func errnoOf(err error) syscall.Errno {
 	return syscall.EPERM
 }
 
+// awaitExec waits until an exec'd process has executed its program (its
+// end of the socket closes with execve) or reports why it could not.
+func awaitExec(sock *os.File) error {
+	var msg syncMessage
+	if err := readJSON(sock, &msg); err != nil {
+		return nil // closed by execve: the program runs
+	}
+	if msg.Type == syncError {
+		return &ProcessError{Message: msg.Message, Code: msg.Code}
+	}
+	return fmt.Errorf("unexpected message %q from the exec'd process", msg.Type)
+}
+
 // handshake sends the init config and follows the Go side until it is ready.
 func handshake(sock *os.File, req *spawnRequest, pid int) error {
 	if err := writeJSON(sock, &req.config); err != nil {
@@ -222,6 +236,9 @@ func handshake(sock *os.File, req *spawnRequest, pid int) error {
 		case syncError:
 			return &ProcessError{Message: msg.Message, Code: msg.Code}
 		case syncCreated:
+			if req.config.Mode == modeExec {
+				return awaitExec(sock)
+			}
 			return nil
 		case syncMountsReady:
 			state, err := req.atMounts(pid)

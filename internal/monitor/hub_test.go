@@ -66,13 +66,18 @@ func TestAttachGetsFramedOutputAndWaiterTheExit(t *testing.T) {
 	h.WaitOutput(5 * time.Second)
 	h.CloseClients()
 	var stdout, stderr bytes.Buffer
+	att.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if err := Demux(att.Output(), &stdout, &stderr); err != nil {
 		t.Fatal(err)
 	}
 	if stdout.String() != "to stdout\n" || stderr.String() != "to stderr\n" {
 		t.Fatalf("attached client got stdout %q stderr %q", stdout.String(), stderr.String())
 	}
+	// As the monitor does at the end: stop accepting, adopting every
+	// client already accepted, then tell the waiters.
+	h.Close()
 	h.NotifyWaiters(ExitStatus{ExitCode: 3})
+	waiter.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	st, err := waiter.ReadExit()
 	if err != nil || st.ExitCode != 3 {
 		t.Fatalf("waiter read %+v, %v", st, err)

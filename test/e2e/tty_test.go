@@ -74,3 +74,42 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestDetachKeys detaches from `hull run -it` with ctrl-p ctrl-q: hull
+// exits, the container keeps running, and `hull attach` reaches it again.
+func TestDetachKeys(t *testing.T) {
+	cmd := hullCmd("run", "-it", "--name", "detach-me", "busybox", "sh")
+	ptmx, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	t.Cleanup(func() { hull(t, "rm", "-f", "detach-me") })
+	out := &syncBuffer{}
+	go io.Copy(out, ptmx)
+	// Wait for the shell's own output (not the terminal's echo of what
+	// was typed): by then hull's terminal is raw, so ctrl-q is no XON.
+	io.WriteString(ptmx, "echo $((40+2))\n")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "42") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no prompt output: %q", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ptmx.Write([]byte{0x10, 0x11}) // ctrl-p ctrl-q
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("hull run -it did not detach on ctrl-p ctrl-q")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("detach exit code %d, want 0", code)
+	}
+	if st := strings.TrimSpace(mustHull(t, "inspect", "-f", "{{.State.Status}}", "detach-me")); st != "running" {
+		t.Fatalf("after detaching the container is %q, want running", st)
+	}
+}

@@ -42,3 +42,21 @@ func TestLogsFollowEndsWhenContainerExits(t *testing.T) {
 		t.Fatalf("logs --tail 2: stdout %q stderr %q", r.stdout, r.stderr)
 	}
 }
+
+// TestStdinPipes feeds standard input through hull run -i and hull attach,
+// as a shell pipeline would.
+func TestStdinPipes(t *testing.T) {
+	cmd := hullCmd("run", "-i", "--rm", "busybox", "wc", "-l")
+	cmd.Stdin = strings.NewReader("a\nb\nc\n")
+	out, err := cmd.Output()
+	if err != nil || strings.TrimSpace(string(out)) != "3" {
+		t.Fatalf("printf 'a\\nb\\nc\\n' | hull run -i busybox wc -l = %q, %v", out, err)
+	}
+	id := runDetached(t, "-i", "busybox", "cat")
+	attach := hullCmd("attach", id)
+	attach.Stdin = strings.NewReader("through attach\n")
+	out, err = attach.Output()
+	if err != nil || string(out) != "through attach\n" {
+		t.Fatalf("hull attach with piped stdin = %q, %v", out, err)
+	}
+}

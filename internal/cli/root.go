@@ -4,8 +4,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 )
 
@@ -36,18 +34,4 @@ func NewRoot() *cobra.Command {
 		root.AddCommand(c())
 	}
 	return root
-}
-
-func init() {
-	register(func() *cobra.Command {
-		return &cobra.Command{
-			Use:   "version",
-			Short: "Show hull's version",
-			Args:  cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				_, err := fmt.Fprintf(cmd.OutOrStdout(), "hull version %s\n", Version)
-				return err
-			},
-		}
-	})
 }

@@ -69,3 +69,9 @@ func TestPauseUnpauseAndStats(t *testing.T) {
 		t.Fatalf("info:\n%s", out)
 	}
 }
+
+func TestVersionFormat(t *testing.T) {
+	if out := strings.TrimSpace(mustHull(t, "version", "--format", "{{.Client.Os}}/{{.Server.Arch}}")); !strings.HasPrefix(out, "linux/") {
+		t.Fatalf("version --format = %q", out)
+	}
+}

@@ -1,6 +1,7 @@
 // Package atomicfile replaces files so that a reader sees the old content
-// or the new, never a mix: write a temporary file beside the target, fsync
-// it, rename it over the target.
+// or the new, never a mix, and a crash keeps one of them: write a temporary
+// file beside the target, fsync it, rename it over the target, fsync the
+// directory.
 package atomicfile
 
 import (
@@ -23,7 +24,10 @@ func WriteFile(path string, data []byte, mode os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
 }
 
 func writeAndSync(f *os.File, data []byte, mode os.FileMode) error {
@@ -34,4 +38,17 @@ func writeAndSync(f *os.File, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return f.Sync()
+}
+
+// SyncDir makes a directory's entries (a rename, a removal) durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
 }

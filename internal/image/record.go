@@ -12,6 +12,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/hull-project/hull/internal/atomicfile"
 )
 
 // Image is what the store knows about one image. Its ID is the digest of
@@ -93,14 +94,14 @@ func (r records) put(img *Image) error {
 	if err != nil {
 		return fmt.Errorf("encode image record: %w", err)
 	}
-	return writeFileAtomic(r.imagePath(img.ID), data, 0o600)
+	return atomicfile.WriteFile(r.imagePath(img.ID), data, 0o600)
 }
 
 func (r records) remove(id string) error {
 	if err := os.Remove(r.imagePath(id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove image record %s: %w", id, err)
 	}
-	return syncDir(filepath.Join(r.root, "images"))
+	return atomicfile.SyncDir(filepath.Join(r.root, "images"))
 }
 
 func (r records) ids() ([]string, error) {
@@ -140,5 +141,5 @@ func (r records) putRefs(refs map[string]string) error {
 	if err != nil {
 		return fmt.Errorf("encode references: %w", err)
 	}
-	return writeFileAtomic(filepath.Join(r.root, "repositories.json"), data, 0o600)
+	return atomicfile.WriteFile(filepath.Join(r.root, "repositories.json"), data, 0o600)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hull-project/hull/internal/engine"
 	"github.com/hull-project/hull/internal/image"
+	"github.com/hull-project/hull/internal/units"
 )
 
 func init() { register(newImageCommand) }
@@ -57,8 +58,8 @@ func insecureRegistries(cmd *cobra.Command) []string {
 	return strings.Split(strings.Trim(f.Value.String(), "[]"), ",")
 }
 
-// imgIsTerminal reports whether f is a terminal.
-func imgIsTerminal(f any) bool {
+// isTerminal reports whether f (a command's input or output) is a terminal.
+func isTerminal(f any) bool {
 	file, ok := f.(*os.File)
 	if !ok {
 		return false
@@ -67,43 +68,12 @@ func imgIsTerminal(f any) bool {
 	return err == nil
 }
 
-// imgHumanDuration is go-units' HumanDuration, which docker uses for
-// "CREATED" columns.
-func imgHumanDuration(d time.Duration) string {
-	seconds := int(d.Seconds())
-	minutes := int(d.Minutes())
-	hours := int(d.Hours() + 0.5)
-	switch {
-	case seconds < 1:
-		return "Less than a second"
-	case seconds == 1:
-		return "1 second"
-	case seconds < 60:
-		return strconv.Itoa(seconds) + " seconds"
-	case minutes == 1:
-		return "About a minute"
-	case minutes < 60:
-		return strconv.Itoa(minutes) + " minutes"
-	case hours == 1:
-		return "About an hour"
-	case hours < 48:
-		return strconv.Itoa(hours) + " hours"
-	case hours < 24*7*2:
-		return strconv.Itoa(hours/24) + " days"
-	case hours < 24*30*2:
-		return strconv.Itoa(hours/24/7) + " weeks"
-	case hours < 24*365*2:
-		return strconv.Itoa(hours/24/30) + " months"
-	}
-	return strconv.Itoa(int(d.Hours())/24/365) + " years"
-}
-
 // imgCreatedSince is docker's CreatedSince: "3 weeks ago", or "N/A".
 func imgCreatedSince(t time.Time) string {
 	if t.IsZero() {
 		return "N/A"
 	}
-	return imgHumanDuration(time.Since(t)) + " ago"
+	return units.HumanDuration(time.Since(t)) + " ago"
 }
 
 func strconvI64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -35,7 +35,7 @@ func runLoad(cmd *cobra.Command, input string, quiet bool) error {
 		}
 		defer f.Close()
 		r = f
-	} else if cmd.InOrStdin() == os.Stdin && imgIsTerminal(os.Stdin) {
+	} else if cmd.InOrStdin() == os.Stdin && isTerminal(os.Stdin) {
 		return fmt.Errorf("requested load from stdin, but stdin is empty")
 	}
 	store, err := openImages(cmd)

@@ -55,11 +55,6 @@ func newExportCommand() *cobra.Command {
 	return cmd
 }
 
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
 // newTopCommand lists the container's processes as docker top does, with
 // one more column: each process's pid inside the container beside its
 // host PID.

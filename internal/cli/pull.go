@@ -49,7 +49,7 @@ func runPull(cmd *cobra.Command, name, platform string, quiet bool) error {
 		ref.Tag = reference.DefaultTag
 	}
 	fmt.Fprintf(out, "%s: Pulling from %s\n", pullTagOrDigest(ref), pathOf(ref))
-	pw := progress.New(out, !quiet && imgIsTerminal(cmd.OutOrStdout()) && cmd.OutOrStdout() == os.Stdout)
+	pw := progress.New(out, !quiet && isTerminal(cmd.OutOrStdout()) && cmd.OutOrStdout() == os.Stdout)
 	opts := image.PullOptions{Progress: pw.Update}
 	if platform != "" {
 		if opts.Platform, err = parsePlatform(platform); err != nil {

@@ -49,7 +49,7 @@ func runPush(cmd *cobra.Command, name string, quiet bool) error {
 		return err
 	}
 	fmt.Fprintf(out, "The push refers to repository [%s]\n", ref.Name())
-	pw := progress.New(out, !quiet && imgIsTerminal(cmd.OutOrStdout()) && cmd.OutOrStdout() == os.Stdout)
+	pw := progress.New(out, !quiet && isTerminal(cmd.OutOrStdout()) && cmd.OutOrStdout() == os.Stdout)
 	res, err := store.Push(cmd.Context(), ref, pw.Update)
 	if err != nil {
 		return err

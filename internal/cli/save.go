@@ -31,7 +31,7 @@ func runSave(cmd *cobra.Command, names []string, output string) error {
 		return err
 	}
 	if output == "" {
-		if cmd.OutOrStdout() == os.Stdout && imgIsTerminal(os.Stdout) {
+		if cmd.OutOrStdout() == os.Stdout && isTerminal(os.Stdout) {
 			return errors.New("cowardly refusing to save to a terminal. Use the -o flag or redirect")
 		}
 		return store.Save(cmd.OutOrStdout(), names)

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
-
+	"github.com/hull-project/hull/internal/runtime"
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 )
@@ -19,7 +16,7 @@ func newKillCommand() *cobra.Command {
 			sig := unix.SIGTERM
 			if len(args) == 2 {
 				var err error
-				if sig, err = parseSignal(args[1]); err != nil {
+				if sig, err = runtime.ParseSignal(args[1]); err != nil {
 					return err
 				}
 			}
@@ -32,23 +29,4 @@ func newKillCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "signal every process in the container")
 	return cmd
-}
-
-// parseSignal accepts a number ("9"), a name ("KILL") or a full name
-// ("SIGKILL"), in any case.
-func parseSignal(s string) (unix.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
-			return 0, fmt.Errorf("invalid signal %q: numbers run from 1 to 64", s)
-		}
-		return unix.Signal(n), nil
-	}
-	name := strings.ToUpper(s)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	if sig := unix.SignalNum(name); sig != 0 {
-		return sig, nil
-	}
-	return 0, fmt.Errorf("unknown signal %q: use a name such as KILL or TERM, or a number", s)
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hull-project/hull/internal/errdefs"
+	"github.com/hull-project/hull/internal/runtime"
 	"github.com/hull-project/hull/internal/snapshot"
 )
 
@@ -235,7 +236,7 @@ func (e *Engine) waitMonitorGone(id string, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		c, err := e.containers.read(id)
-		if err != nil || !processAlive(c.MonitorPid, c.MonitorStart) {
+		if err != nil || !runtime.ProcessAlive(c.MonitorPid, c.MonitorStart) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -444,6 +444,6 @@ func (m *monitor) finish() {
 }
 
 func selfStart() uint64 {
-	start, _ := processStartTime(os.Getpid())
+	start, _ := runtime.ProcessStart(os.Getpid())
 	return start
 }

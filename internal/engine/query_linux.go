@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hull-project/hull/internal/runtime"
 	"github.com/hull-project/hull/internal/snapshot"
 )
 
@@ -39,7 +40,7 @@ func (e *Engine) List() ([]*Container, error) {
 // and the process with it, the container is recorded as exited and its
 // leftovers released; if the process lives on, it is still running.
 func (e *Engine) refresh(c *Container) *Container {
-	if !c.State.Running || processAlive(c.MonitorPid, c.MonitorStart) {
+	if !c.State.Running || runtime.ProcessAlive(c.MonitorPid, c.MonitorStart) {
 		if c.State.Running && e.isPaused(c) {
 			c.State.Status, c.State.Paused = StatusPaused, true
 		}
@@ -53,7 +54,7 @@ func (e *Engine) refresh(c *Container) *Container {
 	}
 	snapshot.Unmount(filepath.Join(e.containers.path(c.ID), "rootfs"))
 	updated, err := e.containers.update(c.ID, func(c *Container) error {
-		if !c.State.Running || processAlive(c.MonitorPid, c.MonitorStart) {
+		if !c.State.Running || runtime.ProcessAlive(c.MonitorPid, c.MonitorStart) {
 			return nil
 		}
 		c.State.Status, c.State.Running, c.State.Pid = StatusExited, false, 0

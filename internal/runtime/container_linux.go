@@ -106,7 +106,7 @@ func (c *Container) StatePath() string { return filepath.Join(c.dir, stateFile) 
 // from a stored string: the init process alive or not, its cgroup frozen
 // or not, exec.fifo present (not yet started) or not.
 func (c *Container) Status() (Status, error) {
-	if !processAlive(c.state.InitProcessPid, c.state.InitProcessStart) {
+	if !ProcessAlive(c.state.InitProcessPid, c.state.InitProcessStart) {
 		return Stopped, nil
 	}
 	if c.frozen() {
@@ -138,9 +138,10 @@ func (c *Container) cgroup() (cgroups.Manager, error) {
 	return m, nil
 }
 
-// processAlive reports whether pid is still the process that started at
-// start (clock ticks since boot), and not a zombie.
-func processAlive(pid int, start uint64) bool {
+// ProcessAlive reports whether pid is still the process that started at
+// start (clock ticks since boot, as ProcessStart reads it), and not a
+// zombie: a pid reused by another process does not count.
+func ProcessAlive(pid int, start uint64) bool {
 	if pid <= 0 {
 		return false
 	}
@@ -149,6 +150,15 @@ func processAlive(pid int, start uint64) bool {
 		return false
 	}
 	return st == start && state != 'Z' && state != 'X'
+}
+
+// ProcessStart reads a live process's start time from /proc/<pid>/stat.
+func ProcessStart(pid int) (uint64, error) {
+	start, state, err := processStart(pid)
+	if err == nil && (state == 'Z' || state == 'X') {
+		return 0, fmt.Errorf("process %d has exited", pid)
+	}
+	return start, err
 }
 
 // processStart reads a process's start time and state from /proc/<pid>/stat.
@@ -174,7 +184,7 @@ func processStart(pid int) (start uint64, state byte, err error) {
 // waitGone waits until the init process has died, up to timeout.
 func (c *Container) waitGone(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
-	for processAlive(c.state.InitProcessPid, c.state.InitProcessStart) {
+	for ProcessAlive(c.state.InitProcessPid, c.state.InitProcessStart) {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("container %s: init process %d did not exit within %s", c.state.ID, c.state.InitProcessPid, timeout)
 		}
@@ -194,7 +204,7 @@ func (c *Container) signalInit(sig unix.Signal) error {
 	defer unix.Close(pidfd)
 	// The pidfd pins the process: checked once more, the pid cannot be
 	// reused between this check and the signal.
-	if !processAlive(c.state.InitProcessPid, c.state.InitProcessStart) {
+	if !ProcessAlive(c.state.InitProcessPid, c.state.InitProcessStart) {
 		return errdefs.Conflict(fmt.Sprintf("container %s is not running", c.state.ID))
 	}
 	if err := unix.PidfdSendSignal(pidfd, sig, nil, 0); err != nil {

@@ -70,7 +70,7 @@ func (c *Container) releaseInit() error {
 		if err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
 			return fmt.Errorf("read exec fifo: %w", err)
 		}
-		if !processAlive(c.state.InitProcessPid, c.state.InitProcessStart) {
+		if !ProcessAlive(c.state.InitProcessPid, c.state.InitProcessStart) {
 			return fmt.Errorf("container %s: init process exited before start", c.state.ID)
 		}
 	}

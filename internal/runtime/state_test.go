@@ -43,10 +43,10 @@ func TestProcessStartOfSelf(t *testing.T) {
 	if state != 'R' && state != 'S' {
 		t.Errorf("own state %q, want R or S", state)
 	}
-	if !processAlive(os.Getpid(), start) {
-		t.Error("processAlive(self) = false")
+	if !ProcessAlive(os.Getpid(), start) {
+		t.Error("ProcessAlive(self) = false")
 	}
-	if processAlive(os.Getpid(), start+1) {
+	if ProcessAlive(os.Getpid(), start+1) {
 		t.Error("processAlive with the wrong start time = true: pid reuse would go unnoticed")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package runtime
 
 import (
 	"testing"
@@ -12,14 +12,14 @@ func TestParseSignal(t *testing.T) {
 		"TERM": unix.SIGTERM, "sigusr1": unix.SIGUSR1, "15": unix.SIGTERM, "HUP": unix.SIGHUP,
 	}
 	for in, want := range good {
-		got, err := parseSignal(in)
+		got, err := ParseSignal(in)
 		if err != nil || got != want {
-			t.Errorf("parseSignal(%q) = %v, %v; want %v", in, got, err, want)
+			t.Errorf("ParseSignal(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"", "0", "65", "-1", "NOPE", "SIG"} {
-		if _, err := parseSignal(bad); err == nil {
-			t.Errorf("parseSignal(%q) succeeded, want an error", bad)
+		if _, err := ParseSignal(bad); err == nil {
+			t.Errorf("ParseSignal(%q) succeeded, want an error", bad)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hull-project/hull/internal/runtime"
+	"github.com/hull-project/hull/internal/term"
 )
 
 type signalForwarder struct {
@@ -52,7 +53,7 @@ func (f *signalForwarder) stop() {
 type ttyRelay struct {
 	parentEnd, childEnd *os.File
 	master              *os.File
-	saved               *unix.Termios
+	saved               *term.State
 	outputDone          chan struct{}
 	once                sync.Once
 }
@@ -82,13 +83,8 @@ func (t *ttyRelay) receive() error {
 
 // relay puts the caller's terminal in raw mode and copies both ways.
 func (t *ttyRelay) relay(in, out *os.File) error {
-	if termios, err := unix.IoctlGetTermios(int(in.Fd()), unix.TCGETS); err == nil {
-		t.saved = termios
-		raw := *termios
-		makeRaw(&raw)
-		if err := unix.IoctlSetTermios(int(in.Fd()), unix.TCSETS, &raw); err != nil {
-			return fmt.Errorf("set terminal raw: %w", err)
-		}
+	if st, err := term.MakeRaw(int(in.Fd())); err == nil {
+		t.saved = st
 		t.resize()
 	}
 	go io.Copy(t.master, in)
@@ -114,33 +110,16 @@ func (t *ttyRelay) resize() {
 	if t.master == nil {
 		return
 	}
-	ws, err := unix.IoctlGetWinsize(int(os.Stdin.Fd()), unix.TIOCGWINSZ)
-	if err != nil {
-		return
-	}
-	unix.IoctlSetWinsize(int(t.master.Fd()), unix.TIOCSWINSZ, ws)
+	term.CopySize(int(os.Stdin.Fd()), int(t.master.Fd()))
 }
 
 func (t *ttyRelay) Close() {
 	t.once.Do(func() {
-		if t.saved != nil {
-			unix.IoctlSetTermios(int(os.Stdin.Fd()), unix.TCSETS, t.saved)
-		}
+		t.saved.Restore()
 		t.parentEnd.Close()
 		t.childEnd.Close()
 		if t.master != nil {
 			t.master.Close()
 		}
 	})
-}
-
-// makeRaw is cfmakeraw(3).
-func makeRaw(t *unix.Termios) {
-	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
-	t.Oflag &^= unix.OPOST
-	t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	t.Cflag &^= unix.CSIZE | unix.PARENB
-	t.Cflag |= unix.CS8
-	t.Cc[unix.VMIN] = 1
-	t.Cc[unix.VTIME] = 0
 }

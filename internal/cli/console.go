@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hull-project/hull/internal/runtime"
+	"github.com/hull-project/hull/internal/term"
 )
 
 // consoleRelay connects this terminal to the pty of a process exec'd with
@@ -16,7 +17,7 @@ import (
 type consoleRelay struct {
 	parent, child *os.File
 	master        *os.File
-	saved         *unix.Termios
+	saved         *term.State
 	done          chan struct{}
 }
 
@@ -38,18 +39,9 @@ func (r *consoleRelay) start(interactive bool) error {
 		return err
 	}
 	r.master = master
-	if ws, err := unix.IoctlGetWinsize(int(os.Stdin.Fd()), unix.TIOCGWINSZ); err == nil {
-		unix.IoctlSetWinsize(int(master.Fd()), unix.TIOCSWINSZ, ws)
-	}
+	term.CopySize(int(os.Stdin.Fd()), int(master.Fd()))
 	if interactive {
-		if t, err := unix.IoctlGetTermios(int(os.Stdin.Fd()), unix.TCGETS); err == nil {
-			r.saved = t
-			raw := *t
-			raw.Lflag &^= unix.ECHO | unix.ICANON | unix.ISIG | unix.IEXTEN
-			raw.Iflag &^= unix.ICRNL | unix.IXON
-			raw.Oflag &^= unix.OPOST
-			unix.IoctlSetTermios(int(os.Stdin.Fd()), unix.TCSETS, &raw)
-		}
+		r.saved, _ = term.MakeRaw(int(os.Stdin.Fd()))
 		go io.Copy(master, os.Stdin)
 	}
 	go func() {
@@ -67,9 +59,7 @@ func (r *consoleRelay) drain() {
 }
 
 func (r *consoleRelay) close() {
-	if r.saved != nil {
-		unix.IoctlSetTermios(int(os.Stdin.Fd()), unix.TCSETS, r.saved)
-	}
+	r.saved.Restore()
 	r.parent.Close()
 	r.child.Close()
 	if r.master != nil {

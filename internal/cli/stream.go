@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hull-project/hull/internal/engine"
+	"github.com/hull-project/hull/internal/term"
 )
 
 // streamer connects the caller's terminal or pipes to an attachment: the
@@ -18,7 +19,7 @@ type streamer struct {
 	att      *engine.Attachment
 	tty      bool
 	stdin    bool
-	saved    *unix.Termios
+	saved    *term.State
 	detached atomic.Bool
 	winch    chan os.Signal
 }
@@ -113,19 +114,7 @@ func scanDetachKeys(data []byte, sawCtrlP bool) (out []byte, pending, detach boo
 }
 
 func (s *streamer) makeRaw() {
-	t, err := unix.IoctlGetTermios(int(os.Stdin.Fd()), unix.TCGETS)
-	if err != nil {
-		return
-	}
-	s.saved = t
-	raw := *t
-	raw.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
-	raw.Oflag &^= unix.OPOST
-	raw.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	raw.Cflag &^= unix.CSIZE | unix.PARENB
-	raw.Cflag |= unix.CS8
-	raw.Cc[unix.VMIN], raw.Cc[unix.VTIME] = 1, 0
-	unix.IoctlSetTermios(int(os.Stdin.Fd()), unix.TCSETS, &raw)
+	s.saved, _ = term.MakeRaw(int(os.Stdin.Fd()))
 }
 
 func (s *streamer) resize() {
@@ -142,7 +131,5 @@ func (s *streamer) restore() {
 		signal.Stop(s.winch)
 		close(s.winch)
 	}
-	if s.saved != nil {
-		unix.IoctlSetTermios(int(os.Stdin.Fd()), unix.TCSETS, s.saved)
-	}
+	s.saved.Restore()
 }

@@ -1,0 +1,13 @@
+// Package link builds the links a container's network is made of: the host
+// bridge with its gateway address, and one veth pair per container whose
+// peer lives in the container's network namespace with its address, MAC,
+// loopback and default route.
+//
+// Everything goes over rtnetlink, never through the ip command. The pair is
+// made with a single RTM_NEWLINK that creates both ends up, plugs the host
+// end into the bridge and creates the peer directly inside the target
+// namespace under its final name (IFLA_NET_NS_FD), so there is no move and
+// no rename. The work inside the namespace goes through a netlink socket
+// opened there (netlink.NewHandleAt); the calling goroutine's thread never
+// stays in another namespace. Attach costs seven round trips in all.
+package link

@@ -3,11 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hull-project/hull/internal/engine"
+	"github.com/hull-project/hull/internal/network"
 )
 
 func init() { register(newInspectCommand) }
@@ -67,8 +69,9 @@ func containerJSON(eng *engine.Engine, c *engine.Container) map[string]any {
 		"Driver":         "overlay2",
 		"Platform":       "linux",
 		"LogPath":        eng.LogPath(c),
-		"HostnamePath":   "",
-		"ResolvConfPath": "",
+		"HostnamePath":   c.HostnamePath,
+		"HostsPath":      c.HostsPath,
+		"ResolvConfPath": c.ResolvConfPath,
 		"HostConfig": map[string]any{
 			"NetworkMode": c.Host.NetworkMode, "AutoRemove": c.Host.AutoRemove,
 			"RestartPolicy": map[string]any{"Name": c.Host.RestartPolicy.Name, "MaximumRetryCount": c.Host.RestartPolicy.MaximumRetryCount},
@@ -77,6 +80,9 @@ func containerJSON(eng *engine.Engine, c *engine.Container) map[string]any {
 			"Memory": c.Host.Memory, "MemorySwap": c.Host.MemorySwap, "NanoCpus": c.Host.NanoCPUs,
 			"CpuShares": c.Host.CPUShares, "CpusetCpus": c.Host.CpusetCpus, "PidsLimit": c.Host.PidsLimit,
 			"Init": c.Host.Init, "Tmpfs": c.Host.Tmpfs,
+			"PortBindings": portBindingsJSON(c.Host.PortBindings, false), "PublishAllPorts": c.Host.PublishAllPorts,
+			"Dns": nonNil(c.Host.DNS.Servers), "DnsSearch": nonNil(c.Host.DNS.Search), "DnsOptions": nonNil(c.Host.DNS.Options),
+			"ExtraHosts": c.Host.ExtraHosts,
 		},
 		"GraphDriver": map[string]any{"Name": "overlay2", "Data": eng.GraphDriverData(c)},
 		"Mounts":      eng.MountPoints(c),
@@ -88,11 +94,8 @@ func containerJSON(eng *engine.Engine, c *engine.Container) map[string]any {
 			"Entrypoint": c.Config.Entrypoint, "Labels": nonNilMap(c.Config.Labels), "StopSignal": c.Config.StopSignal,
 			"ExposedPorts": c.Config.ExposedPorts,
 		},
-		"NetworkSettings": map[string]any{
-			"Bridge": "", "SandboxID": "", "Ports": map[string]any{}, "SandboxKey": stateInfo.NetNS,
-			"IPAddress": "", "Gateway": "", "MacAddress": "", "Networks": map[string]any{},
-		},
-		"Hull": stateInfo,
+		"NetworkSettings": networkSettingsJSON(c, stateInfo.NetNS),
+		"Hull":            stateInfo,
 	}
 }
 
@@ -115,4 +118,67 @@ func nonNilMap(m map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return m
+}
+
+// portBindingsJSON is docker's port map: {"80/tcp": [{"HostIp": "",
+// "HostPort": "8080"}]}. Requested bindings leave "" for any address or
+// port; given ones say 0.0.0.0.
+func portBindingsJSON(ports []network.Port, given bool) map[string][]map[string]string {
+	out := map[string][]map[string]string{}
+	for _, p := range ports {
+		ip, port := "", ""
+		if p.HostIP.IsValid() || given {
+			ip = p.HostIPString()
+		}
+		if p.HostPort != 0 {
+			port = strconv.Itoa(int(p.HostPort))
+		}
+		out[p.Key()] = append(out[p.Key()], map[string]string{"HostIp": ip, "HostPort": port})
+	}
+	return out
+}
+
+// networkSettingsJSON is docker's NetworkSettings: the published ports
+// (exposed ones with null), and one entry per network.
+func networkSettingsJSON(c *engine.Container, sandboxKey string) map[string]any {
+	ports := map[string]any{}
+	if c.State.Running {
+		for k := range c.Config.ExposedPorts {
+			ports[k] = nil
+		}
+		for k, v := range portBindingsJSON(c.Network.Ports, true) {
+			ports[k] = v
+		}
+	}
+	networks := map[string]any{}
+	out := map[string]any{
+		"Bridge": "", "SandboxID": "", "Ports": ports, "SandboxKey": sandboxKey,
+		"IPAddress": "", "IPPrefixLen": 0, "Gateway": "", "MacAddress": "", "Networks": networks,
+	}
+	if mode := c.Host.NetworkMode; mode == "host" || mode == "none" {
+		networks[mode] = map[string]any{"IPAMConfig": nil, "Links": nil, "Aliases": nil, "NetworkID": "", "EndpointID": "",
+			"Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "MacAddress": "", "DNSNames": nil}
+	}
+	for name, ep := range c.Network.Networks {
+		var ipam any
+		if ep.IPAMAddress != "" {
+			ipam = map[string]string{"IPv4Address": ep.IPAMAddress}
+		}
+		var dnsNames []string
+		if ep.IPAddress != "" && name != "bridge" {
+			dnsNames = append([]string{c.Name}, ep.Aliases...)
+			dnsNames = append(dnsNames, c.ID[:12])
+		}
+		networks[name] = map[string]any{
+			"IPAMConfig": ipam, "Links": nil, "Aliases": ep.Aliases, "MacAddress": ep.MacAddress,
+			"NetworkID": ep.NetworkID, "EndpointID": ep.EndpointID, "Gateway": ep.Gateway,
+			"IPAddress": ep.IPAddress, "IPPrefixLen": ep.IPPrefixLen, "IPv6Gateway": "",
+			"GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "DNSNames": dnsNames,
+		}
+		if name == "bridge" {
+			out["IPAddress"], out["IPPrefixLen"], out["Gateway"], out["MacAddress"] = ep.IPAddress, ep.IPPrefixLen, ep.Gateway, ep.MacAddress
+			out["EndpointID"] = ep.EndpointID
+		}
+	}
+	return out
 }

@@ -147,10 +147,7 @@ func newPortCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(args) == 2 {
-				return fmt.Errorf("no public port '%s' published for %s", args[1], c.ID[:12])
-			}
-			return nil // no published ports without bridge networking
+			return printPorts(cmd.OutOrStdout(), c, args[1:])
 		},
 	}
 }

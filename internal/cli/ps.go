@@ -134,7 +134,7 @@ func (f *psFlags) row(c *engine.Container, now time.Time) psRow {
 		CreatedAt:  c.Created.Local().Format("2006-01-02 15:04:05 -0700 MST"),
 		RunningFor: units.Ago(c.Created, now),
 		Status:     units.Status(c.State.Status, c.State.ExitCode, c.State.StartedAt, c.State.FinishedAt, now, c.State.Restarting, c.State.Paused),
-		Names:      c.Name, State: c.State.Status,
+		Names:      c.Name, State: c.State.Status, Ports: portsColumn(c),
 	}
 }
 

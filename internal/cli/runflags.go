@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hull-project/hull/internal/engine"
+	"github.com/hull-project/hull/internal/network"
 	"github.com/hull-project/hull/internal/specgen"
 	"github.com/hull-project/hull/internal/units"
 )
@@ -24,6 +25,10 @@ type runFlags struct {
 	env, envFiles, volumes, tmpfs, ulimits, capAdd, capDrop   []string
 	securityOpts, labels                                      []string
 	runtime                                                   string
+	publish, expose, aliases, dns, dnsSearch, dnsOptions      []string
+	addHosts                                                  []string
+	publishAll                                                bool
+	ip                                                        string
 }
 
 func (f *runFlags) register(cmd *cobra.Command, withDetach bool) {
@@ -63,7 +68,20 @@ func (f *runFlags) register(cmd *cobra.Command, withDetach bool) {
 	fl.StringVar(&f.stopSignal, "stop-signal", "", "Signal to stop the container")
 	fl.Int64Var(&f.stopTimeout, "stop-timeout", 0, "Timeout (in seconds) to stop a container")
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "Set meta data on a container")
-	fl.StringVar(&f.network, "network", "none", "Connect a container to a network (none, host)")
+	fl.StringVar(&f.network, "network", "bridge", "Connect a container to a network: bridge, host, none, container:NAME|ID or a network's name")
+	fl.StringVar(&f.network, "net", "bridge", "Connect a container to a network")
+	fl.MarkHidden("net")
+	fl.StringArrayVarP(&f.publish, "publish", "p", nil, "Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto])")
+	fl.BoolVarP(&f.publishAll, "publish-all", "P", false, "Publish all exposed ports to random ports")
+	fl.StringArrayVar(&f.expose, "expose", nil, "Expose a port or a range of ports")
+	fl.StringArrayVar(&f.aliases, "network-alias", nil, "Add network-scoped alias for the container")
+	fl.StringArrayVar(&f.aliases, "net-alias", nil, "Add network-scoped alias for the container")
+	fl.MarkHidden("net-alias")
+	fl.StringVar(&f.ip, "ip", "", "IPv4 address (e.g., 172.30.100.104)")
+	fl.StringArrayVar(&f.dns, "dns", nil, "Set custom DNS servers")
+	fl.StringArrayVar(&f.dnsSearch, "dns-search", nil, "Set custom DNS search domains")
+	fl.StringArrayVar(&f.dnsOptions, "dns-option", nil, "Set DNS options")
+	fl.StringArrayVar(&f.addHosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip)")
 	fl.StringVar(&f.runtime, "runtime", config.Runtime, "Runtime to use for this container: a runc-compatible binary (default: hull's own)")
 }
 
@@ -85,6 +103,11 @@ func (f *runFlags) request(cmd *cobra.Command, image string, args []string) (eng
 	steps := []func(*specgen.RunConfig, *engine.CreateRequest, *cobra.Command) error{
 		f.applyEnv, f.applyResources, f.applyMounts, f.applyPolicy, f.applyLabels, f.applySecurity,
 	}
+	ports, exposed, err := f.ports()
+	if err != nil {
+		return req, err
+	}
+	req.Expose = exposed
 	for _, step := range steps {
 		if err := step(&rc, &req, cmd); err != nil {
 			return req, err
@@ -96,8 +119,41 @@ func (f *runFlags) request(cmd *cobra.Command, image string, args []string) (eng
 		CapAdd: f.capAdd, CapDrop: f.capDrop, SecurityOpt: f.securityOpts, Init: f.init,
 		Memory: rc.Memory, MemorySwap: rc.MemorySwap, NanoCPUs: rc.NanoCPUs, CPUShares: f.cpuShares,
 		CpusetCpus: f.cpusetCPUs, PidsLimit: rc.PidsLimit, Ulimits: f.ulimits,
+		PortBindings: ports, PublishAllPorts: f.publishAll, ExtraHosts: f.addHosts,
+		DNS: network.DNSOptions{Servers: f.dns, Search: f.dnsSearch, Options: f.dnsOptions},
 	}
+	req.Network = engine.NetworkRequest{Aliases: f.aliases, IP: f.ip}
 	return req, nil
+}
+
+// ports parses -p and --expose; a published port is exposed too.
+func (f *runFlags) ports() ([]network.Port, []string, error) {
+	var ports []network.Port
+	var exposed []string
+	for _, spec := range f.publish {
+		p, err := network.ParsePublish(spec)
+		if err != nil {
+			return nil, nil, err
+		}
+		ports = append(ports, p...)
+		for _, one := range p {
+			exposed = append(exposed, one.Key())
+		}
+	}
+	for _, spec := range f.expose {
+		proto := "tcp"
+		if base, pr, ok := strings.Cut(spec, "/"); ok {
+			spec, proto = base, pr
+		}
+		p, err := network.ParsePublish(spec + "/" + proto)
+		if err != nil || strings.Contains(spec, ":") {
+			return nil, nil, fmt.Errorf("invalid --expose %q: expected PORT[-PORT][/tcp|/udp]", spec)
+		}
+		for _, one := range p {
+			exposed = append(exposed, one.Key())
+		}
+	}
+	return ports, exposed, nil
 }
 
 func (f *runFlags) applyEnv(rc *specgen.RunConfig, _ *engine.CreateRequest, _ *cobra.Command) error {

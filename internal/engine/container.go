@@ -2,6 +2,8 @@ package engine
 
 import (
 	"time"
+
+	"github.com/hull-project/hull/internal/network"
 )
 
 // Container is the engine's record of one container: what it was created
@@ -37,6 +39,38 @@ type Container struct {
 	// made for it alone, which rm -v removes.
 	Volumes   []string `json:"volumes,omitempty"`
 	Anonymous []string `json:"anonymous_volumes,omitempty"`
+	// Network is what the container asked of its networks and, while it
+	// runs, what it was given.
+	Network NetworkSettings `json:"network_settings"`
+	// HostsPath, HostnamePath and ResolvConfPath are the files bind-mounted
+	// over /etc/hosts, /etc/hostname and /etc/resolv.conf.
+	HostsPath      string `json:"hosts_path,omitempty"`
+	HostnamePath   string `json:"hostname_path,omitempty"`
+	ResolvConfPath string `json:"resolv_conf_path,omitempty"`
+}
+
+// NetworkSettings is what docker calls a container's NetworkSettings.
+type NetworkSettings struct {
+	// Networks are the networks the container is on, by name, in the
+	// order it joins them (Order).
+	Networks map[string]*EndpointSettings `json:"networks,omitempty"`
+	Order    []string                     `json:"order,omitempty"`
+	// Ports are the published ports while the container runs.
+	Ports      []network.Port `json:"ports,omitempty"`
+	SandboxKey string         `json:"sandbox_key,omitempty"`
+}
+
+// EndpointSettings is a container's place on one network: asked for
+// (Aliases, IPAMAddress) and, while it runs, given.
+type EndpointSettings struct {
+	NetworkID   string   `json:"network_id"`
+	Aliases     []string `json:"aliases,omitempty"`
+	IPAMAddress string   `json:"ipam_address,omitempty"`
+	EndpointID  string   `json:"endpoint_id,omitempty"`
+	Gateway     string   `json:"gateway,omitempty"`
+	IPAddress   string   `json:"ip_address,omitempty"`
+	IPPrefixLen int      `json:"ip_prefix_len,omitempty"`
+	MacAddress  string   `json:"mac_address,omitempty"`
 }
 
 // ContainerConfig is what docker calls a container's Config.
@@ -81,6 +115,12 @@ type HostConfig struct {
 	CpusetCpus     string            `json:"cpuset_cpus,omitempty"`
 	PidsLimit      *int64            `json:"pids_limit,omitempty"`
 	Ulimits        []string          `json:"ulimits,omitempty"`
+	// PortBindings are -p's ports (host port 0: any free one);
+	// PublishAllPorts is -P.
+	PortBindings    []network.Port     `json:"port_bindings,omitempty"`
+	PublishAllPorts bool               `json:"publish_all_ports,omitempty"`
+	DNS             network.DNSOptions `json:"dns,omitzero"`
+	ExtraHosts      []string           `json:"extra_hosts,omitempty"`
 }
 
 // RestartPolicy is --restart: "no", "on-failure" (with MaximumRetryCount),

@@ -28,6 +28,11 @@ type CreateRequest struct {
 	// Runtime is a runc-compatible binary to run the container with;
 	// empty for hull's own runtime, in process.
 	Runtime string
+	// Network is --network-alias and --ip; the rest is in Host.
+	Network NetworkRequest
+	// Expose adds to the image's exposed ports ("80/tcp"), as --expose
+	// and -p do.
+	Expose []string
 }
 
 // Create makes a container from an image present in the store: a record,
@@ -92,8 +97,11 @@ func (e *Engine) prepare(c *Container, rc *specgen.RunConfig, req CreateRequest)
 	if _, err := e.snapshots.Prepare(c.ID, c.Layers); err != nil {
 		return fmt.Errorf("prepare root file system: %w", err)
 	}
-	if rc.Hostname == "" {
-		rc.Hostname = c.ID[:12]
+	c.Host = req.Host
+	c.Host.AutoRemove, c.Host.RestartPolicy = req.AutoRemove, req.Restart
+	c.Config.ExposedPorts = exposedPorts(rc.Image.ExposedPorts, req.Expose)
+	if err := e.prepareNetwork(c, rc, req); err != nil {
+		return err
 	}
 	mounts, used, anonymous, err := e.resolveVolumes(req.Host.Binds)
 	if err != nil {
@@ -121,13 +129,11 @@ func (e *Engine) prepare(c *Container, rc *specgen.RunConfig, req CreateRequest)
 		Hostname: rc.Hostname, Domainname: rc.Domainname, User: rc.User, Env: spec.Process.Env,
 		Cmd: rc.Cmd, Entrypoint: rc.Entrypoint, WorkingDir: spec.Process.Cwd, Labels: rc.Labels,
 		Tty: rc.TTY, OpenStdin: rc.OpenStdin, StopSignal: rc.StopSignal, StopTimeout: req.StopTimeout,
-		ExposedPorts: rc.Image.ExposedPorts,
+		ExposedPorts: c.Config.ExposedPorts,
 	}
 	if c.Config.StopSignal == "" {
 		c.Config.StopSignal = rc.Image.StopSignal
 	}
-	c.Host = req.Host
-	c.Host.AutoRemove, c.Host.RestartPolicy = req.AutoRemove, req.Restart
 	c.State = State{Status: StatusCreated}
 	return e.containers.write(c)
 }
@@ -144,4 +150,18 @@ func writeBundle(dir string, spec *specs.Spec) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "bundle", "config.json"), data, 0o600)
+}
+
+func exposedPorts(image map[string]struct{}, more []string) map[string]struct{} {
+	if len(more) == 0 {
+		return image
+	}
+	out := map[string]struct{}{}
+	for k := range image {
+		out[k] = struct{}{}
+	}
+	for _, k := range more {
+		out[k] = struct{}{}
+	}
+	return out
 }

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/hull-project/hull/internal/image"
+	"github.com/hull-project/hull/internal/network"
 	"github.com/hull-project/hull/internal/runtime"
 	"github.com/hull-project/hull/internal/snapshot"
 )
@@ -32,6 +33,8 @@ type Options struct {
 	RuntimeRoot string
 	// Insecure registries, besides loopback, that may be reached over HTTP.
 	Insecure []string
+	// Network configures the default bridge network.
+	Network network.Config
 }
 
 // Engine is the entry point of every hull operation.
@@ -41,6 +44,7 @@ type Engine struct {
 	snapshots  *snapshot.Store
 	containers *containerStore
 	runtime    *runtime.Runtime
+	net        *network.Manager
 }
 
 // New opens the engine's stores, creating them on first use.
@@ -62,6 +66,10 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	nets, err := network.Open(opts.Root, opts.Network)
+	if err != nil {
+		return nil, err
+	}
 	rt, err := runtime.New(opts.RuntimeRoot)
 	if err != nil {
 		return nil, err
@@ -69,7 +77,7 @@ func New(opts Options) (*Engine, error) {
 	// hull-runtime, when installed beside hull, is the smaller binary to
 	// start as each container's init.
 	rt.InitBinary = besideSelf("hull-runtime")
-	return &Engine{root: opts.Root, Images: images, snapshots: snaps, containers: containers, runtime: rt}, nil
+	return &Engine{root: opts.Root, Images: images, snapshots: snaps, containers: containers, runtime: rt, net: nets}, nil
 }
 
 // runtimeRootFor keeps the runtime's state for the default data root on

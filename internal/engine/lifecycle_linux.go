@@ -250,6 +250,7 @@ func (e *Engine) removeContainer(c *Container) error {
 	if rc, err := e.loadRuntime(c); err == nil {
 		errs = append(errs, rc.Delete(true))
 	}
+	errs = append(errs, e.detachNetwork(c.ID))
 	errs = append(errs, snapshot.Unmount(filepath.Join(dir, "rootfs")))
 	errs = append(errs, e.snapshots.Remove(c.ID))
 	errs = append(errs, e.containers.remove(c))

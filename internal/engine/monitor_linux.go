@@ -222,6 +222,9 @@ func (m *monitor) startOnce(ready *os.File) (ociContainer, error) {
 }
 
 func (m *monitor) start(c *Container) (ociContainer, error) {
+	if err := m.eng.joinPath(c); err != nil {
+		return nil, err
+	}
 	if err := m.mountRootfs(); err != nil {
 		return nil, err
 	}
@@ -230,12 +233,11 @@ func (m *monitor) start(c *Container) (ociContainer, error) {
 		m.unmountRootfs()
 		return nil, err
 	}
-	if c.Host.NetworkMode == "" || c.Host.NetworkMode == "none" {
-		if err := bringUpLoopback(rc.Pid()); err != nil {
-			rc.Delete(true)
-			m.unmountRootfs()
-			return nil, fmt.Errorf("set up loopback: %w", err)
-		}
+	recordNetwork, err := m.eng.attachNetwork(c, rc.Pid())
+	if err != nil {
+		rc.Delete(true)
+		m.unmountRootfs()
+		return nil, fmt.Errorf("set up network: %w", err)
 	}
 	if m.waitAttach {
 		m.waitAttach = false
@@ -246,11 +248,13 @@ func (m *monitor) start(c *Container) (ociContainer, error) {
 	}
 	if err := rc.Start(); err != nil {
 		rc.Delete(true)
+		m.eng.detachNetwork(m.id)
 		m.unmountRootfs()
 		return nil, err
 	}
 	_, err = m.eng.containers.update(m.id, func(c *Container) error {
 		c.State = State{Status: StatusRunning, Running: true, Pid: rc.Pid(), StartedAt: time.Now().UTC()}
+		recordNetwork(c)
 		c.MonitorPid, c.MonitorStart = os.Getpid(), selfStart()
 		return nil
 	})
@@ -359,6 +363,9 @@ func (m *monitor) afterExit(st mon.ExitStatus) bool {
 			log.Printf("delete runtime state: %v", err)
 		}
 	}
+	if err := m.eng.detachNetwork(m.id); err != nil {
+		log.Printf("release network: %v", err)
+	}
 	m.unmountRootfs()
 	m.recordExit(st)
 	m.last = st
@@ -384,6 +391,7 @@ func (m *monitor) recordExit(st mon.ExitStatus) {
 		c.State.ExitCode, c.State.OOMKilled, c.State.Error = st.ExitCode, st.OOMKilled, st.Error
 		c.State.FinishedAt = time.Now().UTC()
 		c.MonitorPid, c.MonitorStart = 0, 0
+		forgetSandbox(c)
 		return nil
 	})
 }

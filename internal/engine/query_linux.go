@@ -30,6 +30,7 @@ func (e *Engine) List() ([]*Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.net.Collect()
 	for i, c := range all {
 		all[i] = e.refresh(c)
 	}
@@ -52,6 +53,7 @@ func (e *Engine) refresh(c *Container) *Container {
 		}
 		rc.Delete(true)
 	}
+	e.detachNetwork(c.ID)
 	snapshot.Unmount(filepath.Join(e.containers.path(c.ID), "rootfs"))
 	updated, err := e.containers.update(c.ID, func(c *Container) error {
 		if !c.State.Running || runtime.ProcessAlive(c.MonitorPid, c.MonitorStart) {
@@ -60,6 +62,7 @@ func (e *Engine) refresh(c *Container) *Container {
 		c.State.Status, c.State.Running, c.State.Pid = StatusExited, false, 0
 		c.State.ExitCode = 255
 		c.State.Error = "the container's monitor exited unexpectedly"
+		forgetSandbox(c)
 		c.State.FinishedAt = time.Now().UTC()
 		c.MonitorPid, c.MonitorStart = 0, 0
 		return nil

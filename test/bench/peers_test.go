@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hull-project/hull/internal/network/link"
+	"github.com/hull-project/hull/internal/network/nat"
 )
 
 // A peer is one engine driven through its command line: hull, podman or
@@ -132,9 +135,19 @@ var hullSetup = onceFor(func(b *testing.B) (*peer, error) {
 		}
 	}
 	monitor := filepath.Join(bin, "hull-monitor")
+	// Its own bridge, subnet and nftables table: podman's default network
+	// is 10.88.0.0/16 too, and both run side by side here.
+	config := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(config, []byte(`{"bridge": "hullbench0", "bip": "10.204.0.1/16", "nftables-table": "hullbench"}`), 0o644); err != nil {
+		return nil, err
+	}
+	atExit(func() {
+		nat.Table{Name: "hullbench"}.Delete()
+		link.DeleteBridge("hullbench0")
+	})
 	p := &peer{
 		name: "hull", bin: filepath.Join(bin, "hull"), dir: dir,
-		env:     []string{"HULL_ROOT=" + filepath.Join(dir, "root")},
+		env:     []string{"HULL_ROOT=" + filepath.Join(dir, "root"), "HULL_CONFIG=" + config},
 		image:   "busybox:latest",
 		rmFlags: []string{"rm", "-f"},
 		isMonitor: func(exe, cmdline string) bool {

@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,12 +16,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hull-project/hull/internal/network/link"
+	"github.com/hull-project/hull/internal/network/nat"
 	"github.com/hull-project/hull/internal/testutil/busybox"
 )
 
 var (
-	hullBin string // the built hull binary
-	root    string // its data root (HULL_ROOT)
+	hullBin    string // the built hull binary
+	root       string // its data root (HULL_ROOT)
+	configFile string // its config file (HULL_CONFIG): the test bridge
+)
+
+// The default network of the tests' hull: its own bridge and subnet, so
+// that it never meets a hull0 or podman0 already on the machine.
+const (
+	testBridge  = "hulle2e0"
+	testBIP     = "10.201.0.1/16"
+	testGateway = "10.201.0.1"
+	testTable   = "hulle2e"
 )
 
 func TestMain(m *testing.M) {
@@ -43,6 +56,12 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	hullBin, root = filepath.Join(tmp, "hull"), filepath.Join(tmp, "root")
+	configFile = filepath.Join(tmp, "config.json")
+	config := fmt.Sprintf(`{"bridge": %q, "bip": %q, "nftables-table": %q}`, testBridge, testBIP, testTable)
+	if err := os.WriteFile(configFile, []byte(config), 0o644); err != nil {
+		fmt.Println(err)
+		return 1
+	}
 	// hull-monitor beside hull, as make install puts them.
 	for _, pkg := range []string{"hull", "hull-monitor", "hull-runtime"} {
 		build := exec.Command("go", "build", "-o", filepath.Join(tmp, pkg), "../../cmd/"+pkg)
@@ -89,6 +108,9 @@ func cleanUp() {
 	for _, p := range parents {
 		os.Remove(p) // fails, harmlessly, while another hull's container lives there
 	}
+	hullCmd("network", "prune", "-f").Run()
+	nat.Table{Name: testTable}.Delete()
+	link.DeleteBridge(testBridge)
 }
 
 func loadBusybox(path string) error {
@@ -108,7 +130,7 @@ func loadBusybox(path string) error {
 
 func hullCmd(args ...string) *exec.Cmd {
 	cmd := exec.Command(hullBin, args...)
-	cmd.Env = append(os.Environ(), "HULL_ROOT="+root)
+	cmd.Env = append(os.Environ(), "HULL_ROOT="+root, "HULL_CONFIG="+configFile)
 	return cmd
 }
 
@@ -188,6 +210,39 @@ func leftovers() []string {
 	records, _ := filepath.Glob(filepath.Join(root, "containers", "[0-9a-f]*"))
 	for _, r := range records {
 		out = append(out, "container record: "+r)
+	}
+	return append(out, networkLeftovers()...)
+}
+
+// networkLeftovers lists what containers' networking left: sandboxes
+// (addresses held), veths still plugged into the tests' bridges, and
+// port rules.
+func networkLeftovers() []string {
+	var out []string
+	sandboxes, _ := filepath.Glob(filepath.Join(root, "networks", "sandboxes", "*.json"))
+	for _, s := range sandboxes {
+		out = append(out, "network sandbox (address held): "+s)
+	}
+	bridges := []string{testBridge}
+	records, _ := filepath.Glob(filepath.Join(root, "networks", "*.json"))
+	for _, r := range records {
+		var n struct{ Name, Bridge string }
+		if data, err := os.ReadFile(r); err == nil && json.Unmarshal(data, &n) == nil && n.Bridge != "" {
+			bridges = append(bridges, n.Bridge)
+			if n.Name != "bridge" {
+				out = append(out, "network: "+n.Name)
+			}
+		}
+	}
+	for _, br := range bridges {
+		ports, _ := filepath.Glob(filepath.Join("/sys/class/net", br, "brif", "*"))
+		for _, p := range ports {
+			out = append(out, "veth on a bridge: "+p)
+		}
+	}
+	owners, _ := nat.Table{Name: testTable}.Owners()
+	for _, o := range owners {
+		out = append(out, "port rules of container "+o)
 	}
 	return out
 }

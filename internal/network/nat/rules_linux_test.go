@@ -34,7 +34,7 @@ func TestMappingOfOtherRules(t *testing.T) {
 	}
 }
 
-func TestNetworkRules(t *testing.T) {
+func TestBuildNetworkRules(t *testing.T) {
 	subnet := netip.MustParsePrefix("10.1.0.0/24")
 	count := func(rs []rule) map[string]int {
 		n := map[string]int{}

@@ -19,6 +19,13 @@
 // policy drop), each network also gets two tagged accept rules at its top,
 // as netavark and the CNI firewall plugin add theirs.
 //
+// Two settings outside nftables are the caller's (package link makes
+// them): route_localnet on the bridge, without which the kernel will not
+// route a packet from 127.0.0.1 out of it, and hairpin mode on each
+// container's bridge port, without which a container cannot reach its own
+// published port while br_netfilter is active (the DNATed packet is then
+// bridged back out of the port it came in on).
+//
 // The rules are written over netlink with github.com/google/nftables, not
 // by running iptables or nft, and not through the CNI portmap plugin:
 // publishing a container's ports is one netlink transaction of a few

@@ -216,6 +216,13 @@ func TestNetworkRules(t *testing.T) {
 		t.Fatalf("Networks() after RemoveNetwork = %v", got)
 	}
 	e.must(t, func(tb Table) error { return tb.RemoveNetwork(e.bridge) }) // missing is fine
+
+	// Delete takes the table's accept rules out of ip filter FORWARD too.
+	e.must(t, e.ensureNetwork(false))
+	e.must(t, Table.Delete)
+	if rs := rules(t, e.host, "chain", "ip", "filter", "FORWARD"); len(rs) != 0 {
+		t.Fatalf("ip filter FORWARD rules left after Delete: %+v", rs)
+	}
 }
 
 func TestMissingTable(t *testing.T) {

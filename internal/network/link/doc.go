@@ -4,10 +4,10 @@
 // loopback and default route.
 //
 // Everything goes over rtnetlink, never through the ip command. The pair is
-// made with a single RTM_NEWLINK that creates both ends up, plugs the host
-// end into the bridge and creates the peer directly inside the target
-// namespace under its final name (IFLA_NET_NS_FD), so there is no move and
-// no rename. The work inside the namespace goes through a netlink socket
-// opened there (netlink.NewHandleAt); the calling goroutine's thread never
-// stays in another namespace. Attach costs seven round trips in all.
+// made with a single RTM_NEWLINK that creates the host end up and already
+// plugged into the bridge, and the peer directly inside the target namespace
+// under its final name, MAC and MTU (IFLA_NET_NS_FD), so there is no move
+// and no rename. The work inside the namespace goes through a netlink socket
+// opened there (netlink.NewHandleAt); no thread is left in another
+// namespace. Attach costs eight netlink round trips in all.
 package link

@@ -58,7 +58,7 @@ func ensureBridgeLink(h *netlink.Handle, name string, gateway netip.Prefix) (net
 		return br, err
 	}
 	// Check before creating, so a conflict leaves nothing behind.
-	if err := checkConflicts(h, 0, gateway); err != nil {
+	if err := checkConflicts(h, name, gateway); err != nil {
 		return nil, err
 	}
 	la := netlink.NewLinkAttrs()
@@ -87,7 +87,7 @@ func ensureGateway(h *netlink.Handle, br netlink.Link, gateway netip.Prefix) err
 			return nil
 		}
 	}
-	if err := checkConflicts(h, br.Attrs().Index, gateway); err != nil {
+	if err := checkConflicts(h, br.Attrs().Name, gateway); err != nil {
 		return err
 	}
 	err = h.AddrAdd(br, &netlink.Addr{IPNet: ipNet(gateway)})
@@ -98,17 +98,21 @@ func ensureGateway(h *netlink.Handle, br netlink.Link, gateway netip.Prefix) err
 }
 
 // checkConflicts fails if the gateway address is on an interface other than
-// the one with index own (0: none), or if its subnet overlaps a route in the
-// main table through another interface.
-func checkConflicts(h *netlink.Handle, own int, gateway netip.Prefix) error {
+// the bridge, or if its subnet overlaps a route in the main table through
+// another interface. Interfaces are compared by name, not index: a racing
+// EnsureBridge may have made the bridge since this one looked.
+func checkConflicts(h *netlink.Handle, bridge string, gateway netip.Prefix) error {
 	fam := family(gateway.Addr())
 	addrs, err := h.AddrList(nil, fam)
 	if err != nil {
 		return fmt.Errorf("list addresses: %w", err)
 	}
 	for _, a := range addrs {
-		if a.LinkIndex != own && prefixOf(a.IPNet).Addr() == gateway.Addr() {
-			return fmt.Errorf("address %s is already on %s; choose another subnet", gateway.Addr(), linkName(h, a.LinkIndex))
+		if prefixOf(a.IPNet).Addr() != gateway.Addr() {
+			continue
+		}
+		if other := linkName(h, a.LinkIndex); other != bridge {
+			return fmt.Errorf("address %s is already on %s; choose another subnet", gateway.Addr(), other)
 		}
 	}
 	routes, err := h.RouteListFiltered(fam, &netlink.Route{Table: unix.RT_TABLE_MAIN}, netlink.RT_FILTER_TABLE)
@@ -118,11 +122,11 @@ func checkConflicts(h *netlink.Handle, own int, gateway netip.Prefix) error {
 	subnet := gateway.Masked()
 	for _, r := range routes {
 		dst := prefixOf(r.Dst)
-		if r.LinkIndex == 0 || r.LinkIndex == own || dst.Bits() <= 0 {
-			continue // unbound, ours, or a default route
+		if r.LinkIndex == 0 || dst.Bits() <= 0 || !dst.Overlaps(subnet) {
+			continue // not through an interface, a default route, or elsewhere
 		}
-		if dst.Overlaps(subnet) {
-			return fmt.Errorf("subnet %s overlaps route %s on %s; choose another subnet", subnet, dst, linkName(h, r.LinkIndex))
+		if other := linkName(h, r.LinkIndex); other != bridge {
+			return fmt.Errorf("subnet %s overlaps route %s on %s; choose another subnet", subnet, dst, other)
 		}
 	}
 	return nil

@@ -145,8 +145,8 @@ func TestAttachFailureLeavesNothing(t *testing.T) {
 	}{
 		{"no such bridge", func(e *Endpoint) { e.Bridge = name("hln") }, "does not exist"},
 		{"not a bridge", func(e *Endpoint) { e.Bridge = taken }, "not a bridge"},
-		{"peer name taken", func(e *Endpoint) { e.IfName = "lo" }, "create veth pair"},
-		{"host name taken", func(e *Endpoint) { e.HostVeth = taken }, "create veth pair"},
+		{"peer name taken", func(e *Endpoint) { e.IfName = "lo" }, "lo already exists in /proc/"},
+		{"host name taken", func(e *Endpoint) { e.HostVeth = taken }, "host link " + taken + " already exists"},
 		{"gateway off link", func(e *Endpoint) { e.Gateway = netip.MustParseAddr("10.99.0.1") }, "add default route"},
 		{"bad namespace", func(e *Endpoint) {}, "open network namespace"},
 	} {

@@ -53,7 +53,7 @@ func attach(nsPath string, ep Endpoint) error {
 		mtu = br.Attrs().MTU
 	}
 	if err := addVeth(ep.HostVeth, ep.IfName, br.Attrs().Index, mtu, ep.mac(), ns); err != nil {
-		return fmt.Errorf("create veth pair (peer %s in %s): %w", ep.IfName, nsPath, err)
+		return fmt.Errorf("create veth pair: %w", explainExists(host, err, ep, nsPath))
 	}
 	if err := configure(ns, ep); err != nil {
 		// The pair is ours: deleting the host end takes the peer with it.
@@ -63,6 +63,18 @@ func attach(nsPath string, ep Endpoint) error {
 		return err
 	}
 	return nil
+}
+
+// explainExists says which name was taken when creating the pair failed
+// with EEXIST: the host end's on the host or the peer's in the namespace.
+func explainExists(host *netlink.Handle, err error, ep Endpoint, nsPath string) error {
+	if !errors.Is(err, unix.EEXIST) {
+		return err
+	}
+	if _, lerr := host.LinkByName(ep.HostVeth); lerr == nil {
+		return fmt.Errorf("host link %s already exists: %w", ep.HostVeth, err)
+	}
+	return fmt.Errorf("%s already exists in %s: %w", ep.IfName, nsPath, err)
 }
 
 // configure finishes a freshly made pair: hairpin on the host end; address,

@@ -9,5 +9,8 @@
 // under its final name, MAC and MTU (IFLA_NET_NS_FD), so there is no move
 // and no rename. The work inside the namespace goes through a netlink socket
 // opened there (netlink.NewHandleAt); no thread is left in another
-// namespace. Attach costs eight netlink round trips in all.
+// namespace (the library enters it on a locked thread only to open the
+// socket). Attach costs eight netlink round trips in all, about 2-5 ms;
+// Detach costs two, but waits some 20-30 ms for the kernel's rcu_barrier
+// when it unregisters the pair, as `ip link del` does.
 package link

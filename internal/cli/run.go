@@ -62,15 +62,15 @@ func createContainer(cmd *cobra.Command, eng *engine.Engine, f *runFlags, image 
 	if err != nil {
 		return nil, withCode(err, 125)
 	}
-	c, err := eng.Create(req)
-	if errors.Is(err, errdefs.ErrNotFound) && !isContainerNotFound(err) {
+	// Only a missing image is pulled: a missing network or container
+	// named by a flag is the user's error to see.
+	if _, err := eng.Images.Get(image); errors.Is(err, errdefs.ErrNotFound) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "Unable to find image '%s' locally\n", image)
 		if perr := pullMissingImage(cmd, eng, image); perr != nil {
 			return nil, perr
 		}
-		c, err = eng.Create(req)
 	}
-	return c, err
+	return eng.Create(req)
 }
 
 func runContainer(cmd *cobra.Command, f *runFlags, image string, args []string) error {

@@ -9,8 +9,9 @@ import (
 )
 
 func TestExportHoldsImageAndChanges(t *testing.T) {
-	mustHull(t, "run", "--name", "export-me", "busybox", "sh", "-c", "echo changed > /root/new; rm /etc/hostname")
-	defer hull(t, "rm", "export-me")
+	t.Cleanup(func() { hull(t, "rm", "export-me") })
+	// Not /etc/hostname: as in docker, it is a bind mount and busy.
+	mustHull(t, "run", "--name", "export-me", "busybox", "sh", "-c", "echo changed > /root/new; rm /bin/cat")
 	r := hull(t, "export", "export-me")
 	if r.code != 0 {
 		t.Fatalf("export: %s", r.stderr)
@@ -34,8 +35,8 @@ func TestExportHoldsImageAndChanges(t *testing.T) {
 	if files["root/new"] != "changed\n" {
 		t.Errorf("export's root/new = %q, want the container's change", files["root/new"])
 	}
-	if _, ok := files["etc/hostname"]; ok {
-		t.Error("export still holds etc/hostname, which the container deleted")
+	if _, ok := files["bin/cat"]; ok {
+		t.Error("export still holds bin/cat, which the container deleted")
 	}
 }
 

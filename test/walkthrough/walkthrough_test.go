@@ -214,6 +214,10 @@ func stepHostKills(t *testing.T) {
 	if inside := nsPid(t, pid); inside != 1 {
 		t.Fatalf("host pid %d is pid %d in its own namespace, want 1", pid, inside)
 	}
+	top := mustSh(t, "", "hull top shell")
+	if !regexp.MustCompile(fmt.Sprintf(`(?m)^1\s+root\s+%d\s+\d+\s.*\ssh$`, pid)).MatchString(top) {
+		t.Errorf("hull top does not show container pid 1 beside host pid %d:\n%s", pid, top)
+	}
 	mustSh(t, "", fmt.Sprintf("kill -9 %d", pid))
 	select {
 	case code := <-shellDone:
@@ -257,6 +261,9 @@ func stepUnshare(t *testing.T) {
 	})
 	mustSh(t, dir, "hull export shell -o shell.tar")
 	mustSh(t, dir, "mkdir rootfs && tar -C rootfs -xf shell.tar")
+	if ls := mustSh(t, dir, "ls rootfs"); !strings.Contains(ls, "bin\n") || !strings.Contains(ls, "etc\n") {
+		t.Fatalf("ls rootfs:\n%s", ls)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "rootfs/bin/busybox")); err != nil {
 		t.Fatalf("the export holds no busybox: %v", err)
 	}
@@ -413,6 +420,14 @@ func stepBeyondDocker(t *testing.T) {
 		t.Errorf("hull top does not show container pid 1 beside host pid %s:\n%s", pid, top)
 	}
 
+	var v struct{ HostPid int }
+	if out := mustSh(t, "", "hull ns --json sleeper"); json.Unmarshal([]byte(out), &v) != nil || strconv.Itoa(v.HostPid) != pid {
+		t.Errorf("hull ns --json: HostPid %d, want %s:\n%s", v.HostPid, pid, out)
+	}
+	if r := sh(t, "", "hull ns shell"); r.code != 125 || !strings.Contains(r.stderr, "is not running (exited)") {
+		t.Errorf("hull ns of the exited shell: exit %d: %s", r.code, r.stderr)
+	}
+
 	ns := mustSh(t, "", "hull ns sleeper")
 	for _, want := range []string{
 		`(?m)^HOST PID\s+` + pid + `\s+sleep 3600$`,
@@ -459,6 +474,13 @@ func stepNginx(t *testing.T) {
 	checkNginxComm(t, id)
 	if ps := mustSh(t, "", "hull ps --filter id="+id); !strings.Contains(ps, fmt.Sprintf(":%d->80/tcp", port)) {
 		t.Errorf("hull ps shows no published port %d->80/tcp:\n%s", port, ps)
+	}
+	if out := mustSh(t, "", "hull port "+id[:12]); !strings.Contains(out, fmt.Sprintf("80/tcp -> 0.0.0.0:%d", port)) {
+		t.Errorf("hull port shows no 80/tcp -> 0.0.0.0:%d:\n%s", port, out)
+	}
+	// nginx's access log is the container's stdout.
+	if out := mustSh(t, "", "hull logs "+id[:12]); !strings.Contains(out, `"GET / HTTP/1.1" 200`) {
+		t.Errorf("hull logs shows no GET in nginx's access log:\n%s", out)
 	}
 }
 

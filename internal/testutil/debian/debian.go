@@ -370,7 +370,11 @@ func (b *Builder) Start(imgs ...Image) {
 		b.builds[img.Name] = bl
 		go func() {
 			start := time.Now()
-			bl.tar, bl.err = b.make(img)
+			if b.ctx.Err() != nil {
+				bl.err = b.ctx.Err()
+			} else {
+				bl.tar, bl.err = b.make(img)
+			}
 			bl.duration = time.Since(start)
 			close(bl.done)
 		}()
@@ -404,6 +408,10 @@ func (b *Builder) Durations() map[string]time.Duration {
 	}
 	return out
 }
+
+// Cancel stops the debootstraps still running; their images fail with
+// context.Canceled. Finished images stay until Close.
+func (b *Builder) Cancel() { b.cancel() }
 
 // Close stops builds still running and removes the builder's trees (not
 // the cache).

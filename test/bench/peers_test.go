@@ -241,8 +241,16 @@ events_logger = "file"
 			madeRunDirs = append(madeRunDirs, d)
 		}
 	}
+	// netavark's iptables-nft tables, made by the network benchmark's
+	// bridge runs; removed after if the benchmark made them.
+	tablesBefore := nftTables()
 	p := newPodman(dir, filepath.Join(dir, "store"))
 	atExit(func() {
+		for table := range nftTables() {
+			if !tablesBefore[table] && (table == "ip nat" || table == "ip filter" || table == "ip6 nat" || table == "ip6 filter") {
+				exec.Command("nft", "delete", "table", table).Run()
+			}
+		}
 		removeAll(p)
 		if _, err := p.run("rmi", "-af"); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -422,4 +430,16 @@ func killUnder(dir string) {
 			syscall.Kill(p.pid, syscall.SIGKILL)
 		}
 	}
+}
+
+// nftTables lists the host's nftables tables ("ip nat", ...).
+func nftTables() map[string]bool {
+	out, _ := exec.Command("nft", "list", "tables").Output()
+	tables := map[string]bool{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "table "); ok {
+			tables[name] = true
+		}
+	}
+	return tables
 }

@@ -32,19 +32,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hull-project/hull/internal/network/link"
+	"github.com/hull-project/hull/internal/network/nat"
 	"github.com/hull-project/hull/internal/testutil/busybox"
 	"github.com/hull-project/hull/internal/testutil/debian"
 )
 
+// The walkthrough's default network's bridge and nftables table.
+const (
+	walkBridge = "hullwalk0"
+	walkTable  = "hullwalk"
+)
+
 var (
-	skipAll  string // why every test skips, or ""
-	work     string // the run's temporary directory
-	binDir   string // hull, hull-monitor and hull-runtime, built from this checkout
-	root     string // the walkthrough's HULL_ROOT
-	pubRoot  string // the publisher's HULL_ROOT: imports and pushes the images
-	registry string // host:port of the test's docker-registry
-	second   string // the second Debian release: bullseye, or trixie where the mirror has no bullseye
-	builder  *debian.Builder
+	configFile string // the walkthrough's HULL_CONFIG
+	skipAll    string // why every test skips, or ""
+	work       string // the run's temporary directory
+	binDir     string // hull, hull-monitor and hull-runtime, built from this checkout
+	root       string // the walkthrough's HULL_ROOT
+	pubRoot    string // the publisher's HULL_ROOT: imports and pushes the images
+	registry   string // host:port of the test's docker-registry
+	second     string // the second Debian release: bullseye, or trixie where the mirror has no bullseye
+	builder    *debian.Builder
 
 	transcriptMu sync.Mutex
 	transcript   bytes.Buffer
@@ -76,6 +85,18 @@ func run(m *testing.M) int {
 	}
 	defer debian.RemoveTree(work)
 	binDir, root, pubRoot = filepath.Join(work, "bin"), filepath.Join(work, "root"), filepath.Join(work, "publisher")
+	// The walkthrough's own default network, so that it never meets a
+	// hull0 (or podman's 10.88.0.0/16) already on the machine.
+	configFile = filepath.Join(work, "config.json")
+	netConfig := fmt.Sprintf(`{"bridge": %q, "bip": "10.205.0.1/16", "nftables-table": %q}`, walkBridge, walkTable)
+	if err := os.WriteFile(configFile, []byte(netConfig), 0o644); err != nil {
+		fmt.Println("walkthrough:", err)
+		return 1
+	}
+	defer func() {
+		nat.Table{Name: walkTable}.Delete()
+		link.DeleteBridge(walkBridge)
+	}()
 
 	// debootstrap first: it is the long pole, and it runs while hull builds.
 	mirror := debian.Mirror()
@@ -225,7 +246,7 @@ func publishAll(second string) {
 // publisher runs hull in the publisher's data root.
 func publisher(args ...string) error {
 	cmd := exec.Command(filepath.Join(binDir, "hull"), args...)
-	cmd.Env = append(os.Environ(), "HULL_ROOT="+pubRoot)
+	cmd.Env = append(os.Environ(), "HULL_ROOT="+pubRoot, "HULL_CONFIG="+configFile)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("publisher: hull %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -258,6 +279,7 @@ func env(extra ...string) []string {
 	return append(os.Environ(), append([]string{
 		"PATH=" + binDir + ":" + os.Getenv("PATH"),
 		"HULL_ROOT=" + root,
+		"HULL_CONFIG=" + configFile,
 		"REG=" + registry,
 	}, extra...)...)
 }
@@ -355,7 +377,7 @@ func allContainerIDs() []string {
 	var ids []string
 	for _, r := range []string{root, pubRoot} {
 		cmd := exec.Command(filepath.Join(binDir, "hull"), "ps", "-aq", "--no-trunc")
-		cmd.Env = append(os.Environ(), "HULL_ROOT="+r)
+		cmd.Env = append(os.Environ(), "HULL_ROOT="+r, "HULL_CONFIG="+configFile)
 		if out, err := cmd.Output(); err == nil {
 			ids = append(ids, strings.Fields(string(out))...)
 		}
@@ -367,7 +389,7 @@ func allContainerIDs() []string {
 func removeContainers() {
 	for _, r := range []string{root, pubRoot} {
 		cmd := exec.Command(filepath.Join(binDir, "hull"), "ps", "-aq")
-		cmd.Env = append(os.Environ(), "HULL_ROOT="+r)
+		cmd.Env = append(os.Environ(), "HULL_ROOT="+r, "HULL_CONFIG="+configFile)
 		out, err := cmd.Output()
 		if err != nil || len(bytes.TrimSpace(out)) == 0 {
 			continue
@@ -409,6 +431,17 @@ func leftovers(ids []string) []string {
 		for _, cg := range cgs {
 			out = append(out, "cgroup: "+cg)
 		}
+	}
+	sandboxes, _ := filepath.Glob(filepath.Join(root, "networks", "sandboxes", "*.json"))
+	for _, s := range sandboxes {
+		out = append(out, "network sandbox (address held): "+s)
+	}
+	veths, _ := filepath.Glob(filepath.Join("/sys/class/net", walkBridge, "brif", "*"))
+	for _, v := range veths {
+		out = append(out, "veth on the bridge: "+v)
+	}
+	if owners, _ := (nat.Table{Name: walkTable}).Owners(); len(owners) > 0 {
+		out = append(out, "port rules of "+strings.Join(owners, ", "))
 	}
 	return out
 }

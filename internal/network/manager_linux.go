@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -389,9 +390,15 @@ func (m *Manager) Attach(req AttachRequest) (*Sandbox, error) {
 // plug brings a network's bridge up if it is not (after a reboot, say) and
 // attaches one endpoint.
 func (m *Manager) plug(n *Network, nsPath string, ep Endpoint, defaultRoute bool) error {
+	// After a reboot the bridge is gone; after `nft flush ruleset` only
+	// the rules are: either is brought back before the container joins.
 	if !link.Exists(n.Bridge) {
 		if err := m.bringUp(n); err != nil {
 			return err
+		}
+	} else if have, err := tableOf(n.Table).Networks(); err == nil && !slices.Contains(have, n.Bridge) {
+		if err := tableOf(n.Table).EnsureNetwork(n.Bridge, n.Subnet, n.Internal); err != nil {
+			return fmt.Errorf("network %s: firewall rules: %w", n.Name, err)
 		}
 	}
 	mac, _ := net.ParseMAC(ep.MAC)
@@ -817,20 +824,6 @@ func (m *Manager) writeHostsLocked(sb *Sandbox) error {
 	}
 	_, err = f.Write(HostsFile(sb.ExtraHosts, own, peers))
 	return errors.Join(err, f.Close())
-}
-
-// Leftovers lists what this root's networking holds in the kernel and on
-// disk for containers that are gone, for leak checks: sandboxes, port
-// rules and host veths.
-func (m *Manager) Leftovers() []string {
-	var out []string
-	all, _ := m.store.sandboxes()
-	for _, sb := range all {
-		if !sb.alive() {
-			out = append(out, "sandbox of dead container "+sb.ContainerID[:12])
-		}
-	}
-	return out
 }
 
 func randomID() string {

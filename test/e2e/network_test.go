@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hull-project/hull/internal/network/link"
+	"github.com/hull-project/hull/internal/network/nat"
 )
 
 // httpServer is a busybox httpd serving body on port 80.
@@ -331,5 +334,33 @@ func TestNetworkCrashCleanup(t *testing.T) {
 	}
 	if st := inspect(t, id, "{{.State.Status}}"); st != "exited" {
 		t.Fatalf("status %s", st)
+	}
+}
+
+// TestNetworkRecoversAfterReboot removes the default network's bridge and
+// rules, as a reboot or `nft flush ruleset` would, and starts a container
+// with a published port: hull brings both back.
+func TestNetworkRecoversAfterReboot(t *testing.T) {
+	if running := strings.TrimSpace(mustHull(t, "ps", "-q")); running != "" {
+		t.Skipf("containers still running: %s", running)
+	}
+	if err := (nat.Table{Name: testTable}).Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if err := link.DeleteBridge(testBridge); err != nil {
+		t.Fatal(err)
+	}
+	runDetached(t, append([]string{"-p", "18095:80", "busybox"}, httpServer("back")...)...)
+	if body := get(t, "http://127.0.0.1:18095/"); strings.TrimSpace(body) != "back" {
+		t.Fatalf("GET after the bridge and rules were removed: %q", body)
+	}
+	// Rules gone, bridge kept: the rules come back too.
+	mustHull(t, "rm", "-f", strings.TrimSpace(mustHull(t, "ps", "-q")))
+	if err := (nat.Table{Name: testTable}).Delete(); err != nil {
+		t.Fatal(err)
+	}
+	runDetached(t, append([]string{"-p", "18096:80", "busybox"}, httpServer("again")...)...)
+	if body := get(t, "http://127.0.0.1:18096/"); strings.TrimSpace(body) != "again" {
+		t.Fatalf("GET after the rules were flushed: %q", body)
 	}
 }

@@ -34,6 +34,10 @@ import (
 // hull-monitor binary beside hull, the full binary holds the container
 // itself, at the cost of its larger memory.
 
+// shortLived is how long the full binary waits for a container to end
+// before handing it to hull-monitor.
+const shortLived = 25 * time.Millisecond
+
 // MonitorArg is the hidden first argument of a hull process that is to be
 // a container's monitor.
 const MonitorArg = "__hull-monitor"
@@ -133,8 +137,9 @@ func (m *monitor) runLoop(ready *os.File) int {
 			return 0
 		}
 		var st mon.ExitStatus
-		if code, exited := reap.IfExited(rc.Pid()); exited {
-			// Gone already (a short command): no need for hull-monitor.
+		if code, exited := reap.ExitedWithin(rc.Pid(), shortLived); exited {
+			// Gone already (a short command): handing it to hull-monitor,
+			// which would exec straight back here, costs more than this.
 			m.hub.StartOutput()
 			st = m.hub.Exited(code)
 		} else {

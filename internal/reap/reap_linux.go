@@ -5,6 +5,7 @@ package reap
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -43,4 +44,20 @@ func status(ws unix.WaitStatus) int {
 		return 128 + int(ws.Signal())
 	}
 	return ws.ExitStatus()
+}
+
+// ExitedWithin is IfExited after waiting up to d for the child to exit,
+// without reaping anything else meanwhile.
+func ExitedWithin(pid int, d time.Duration) (code int, exited bool) {
+	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for {
+			_, err := unix.Poll(fds, int(d.Milliseconds()))
+			if !errors.Is(err, unix.EINTR) {
+				break
+			}
+		}
+		unix.Close(fd)
+	}
+	return IfExited(pid)
 }

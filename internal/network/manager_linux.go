@@ -796,7 +796,8 @@ func (m *Manager) writeHostsLocked(sb *Sandbox) error {
 	}
 	var own *HostsEntry
 	if len(sb.Endpoints) > 0 {
-		names := []string{sb.Hostname}
+		// The hostname, as Docker writes it, and the container's name.
+		names := dedupe([]string{sb.Hostname, sb.ContainerName})
 		own = &HostsEntry{IP: sb.Endpoints[0].Address.Addr().String(), Names: names}
 	}
 	var peers []HostsEntry

@@ -75,7 +75,7 @@ func TestNetworkDefaultBridge(t *testing.T) {
 		t.Fatalf("lo is down: %s", lo)
 	}
 	hosts := mustHull(t, "exec", id, "cat", "/etc/hosts")
-	if !strings.Contains(hosts, "127.0.0.1\tlocalhost") || !strings.Contains(hosts, ip+"\tbox") {
+	if !strings.Contains(hosts, "127.0.0.1\tlocalhost") || !strings.Contains(hosts, ip+"\tbox netdefault\n") {
 		t.Fatalf("/etc/hosts:\n%s", hosts)
 	}
 	if h := strings.TrimSpace(mustHull(t, "exec", id, "cat", "/etc/hostname")); h != "box" {

@@ -1,19 +1,18 @@
 package bench
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hull-project/hull/internal/testutil/mounts"
 )
 
 // Everything a benchmark starts (dockerd, a registry, containers, storage
@@ -97,53 +96,9 @@ func benchDir(tb testing.TB) string {
 // bind mounts podman and dockerd make of their storage, overlays a peer
 // left behind.
 func unmountUnder(dir string) {
-	var points []string
-	for _, mp := range mountPoints() {
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
-			points = append(points, mp)
-		}
+	if err := mounts.UnmountUnder(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
 	}
-	sort.Slice(points, func(i, j int) bool { return len(points[i]) > len(points[j]) })
-	for _, mp := range points {
-		if err := syscall.Unmount(mp, syscall.MNT_DETACH); err != nil {
-			fmt.Fprintf(os.Stderr, "bench: unmount %s: %v\n", mp, err)
-		}
-	}
-}
-
-func mountPoints() []string {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 4 {
-			out = append(out, unescapeMount(fields[4]))
-		}
-	}
-	return out
-}
-
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // removeNewCgroups removes, after a peer stopped, the cgroup directories

@@ -12,13 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hull-project/hull/internal/network/link"
 	"github.com/hull-project/hull/internal/network/nat"
 	"github.com/hull-project/hull/internal/testutil/busybox"
+	"github.com/hull-project/hull/internal/testutil/mounts"
 )
 
 var (
@@ -97,13 +97,7 @@ func cleanUp() {
 	if out, err := hullCmd("ps", "-aq").Output(); err == nil && len(out) > 0 {
 		hullCmd(append([]string{"rm", "-f"}, strings.Fields(string(out))...)...).Run()
 	}
-	if data, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], root) {
-				syscall.Unmount(f[4], syscall.MNT_DETACH)
-			}
-		}
-	}
+	mounts.UnmountUnder(root)
 	parents, _ := filepath.Glob("/sys/fs/cgroup/*/hull")
 	for _, p := range parents {
 		os.Remove(p) // fails, harmlessly, while another hull's container lives there
@@ -114,14 +108,9 @@ func cleanUp() {
 }
 
 func loadBusybox(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
+	if err := busybox.DockerArchiveFile(path, "busybox:latest"); err != nil {
 		return err
 	}
-	if err := busybox.DockerArchive(f, "busybox:latest"); err != nil {
-		return err
-	}
-	f.Close()
 	if out, err := hullCmd("load", "-i", path).CombinedOutput(); err != nil {
 		return fmt.Errorf("hull load: %v\n%s", err, out)
 	}

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	testregistry "github.com/hull-project/hull/internal/testutil/registry"
 )
 
 var (
@@ -26,7 +28,11 @@ func run(m *testing.M) int {
 		skipAll = "image integration tests need root"
 		return m.Run()
 	}
-	for _, tool := range []string{"docker-registry", "skopeo", "busybox"} {
+	if err := testregistry.Check(); err != nil {
+		skipAll = err.Error()
+		return m.Run()
+	}
+	for _, tool := range []string{"skopeo", "busybox"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			skipAll = tool + " is not installed (scripts/packages.txt lists it)"
 			return m.Run()
@@ -43,13 +49,13 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "build hull: %v\n%s", err, out)
 		return 1
 	}
-	reg, err := startRegistry(filepath.Join(workDir, "registry"))
+	reg, err := testregistry.Start(filepath.Join(workDir, "registry"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer reg.stop()
-	registry = reg.addr
+	defer reg.Stop()
+	registry = reg.Addr
 	return m.Run()
 }
 

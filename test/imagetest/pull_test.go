@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	testregistry "github.com/hull-project/hull/internal/testutil/registry"
 )
 
 func TestPullBusybox(t *testing.T) {
@@ -108,7 +110,7 @@ func TestPullMultiPlatformIndex(t *testing.T) {
 
 func TestPullFailuresLeaveNothing(t *testing.T) {
 	requireSetup(t)
-	closed, _ := freeAddr()
+	closed, _ := testregistry.FreeAddr()
 	tests := []struct{ ref, want string }{
 		{registry + "/does-not-exist:latest", "not found"},
 		{registry + "/busybox-oci:no-such-tag", "manifest unknown"},

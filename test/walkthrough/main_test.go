@@ -21,14 +21,11 @@ package walkthrough
 import (
 	"bytes"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +33,8 @@ import (
 	"github.com/hull-project/hull/internal/network/nat"
 	"github.com/hull-project/hull/internal/testutil/busybox"
 	"github.com/hull-project/hull/internal/testutil/debian"
+	"github.com/hull-project/hull/internal/testutil/mounts"
+	testregistry "github.com/hull-project/hull/internal/testutil/registry"
 )
 
 // The walkthrough's default network's bridge and nftables table.
@@ -119,13 +118,13 @@ func run(m *testing.M) int {
 			return 1
 		}
 	}
-	reg, err := startRegistry(filepath.Join(work, "registry"))
+	reg, err := testregistry.Start(filepath.Join(work, "registry"))
 	if err != nil {
 		fmt.Println("walkthrough:", err)
 		return 1
 	}
-	defer reg.stop()
-	registry = reg.addr
+	defer reg.Stop()
+	registry = reg.Addr
 
 	publishAll(second)
 	code := m.Run()
@@ -200,14 +199,9 @@ func publishAll(second string) {
 	}
 	start("busybox", registry+"/busybox:latest", func() error {
 		path := filepath.Join(work, "busybox.tar")
-		f, err := os.Create(path)
-		if err != nil {
+		if err := busybox.DockerArchiveFile(path, "busybox:latest"); err != nil {
 			return err
 		}
-		if err := busybox.DockerArchive(f, "busybox:latest"); err != nil {
-			return err
-		}
-		f.Close()
 		if err := publisher("load", "-q", "-i", path); err != nil {
 			return err
 		}
@@ -398,8 +392,8 @@ func removeContainers() {
 		rm.Env = cmd.Env
 		rm.Run()
 	}
-	debian.UnmountUnder(root)
-	debian.UnmountUnder(pubRoot)
+	mounts.UnmountUnder(root)
+	mounts.UnmountUnder(pubRoot)
 }
 
 // leftovers lists what the walkthrough's containers left: processes in
@@ -444,66 +438,4 @@ func leftovers(ids []string) []string {
 		out = append(out, "port rules of "+strings.Join(owners, ", "))
 	}
 	return out
-}
-
-// testRegistry is a docker-registry process serving on 127.0.0.1.
-type testRegistry struct {
-	addr string
-	cmd  *exec.Cmd
-}
-
-func startRegistry(dir string) (*testRegistry, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
-		return nil, err
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
-	config := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n",
-		filepath.Join(dir, "data"), addr)
-	cfgPath := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
-		return nil, err
-	}
-	logPath := filepath.Join(dir, "registry.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logf.Close()
-	cmd := exec.Command("docker-registry", "serve", cfgPath)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start docker-registry: %w", err)
-	}
-	r := &testRegistry{addr: addr, cmd: cmd}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return r, nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	r.stop()
-	log, _ := os.ReadFile(logPath)
-	return nil, fmt.Errorf("docker-registry on %s did not answer /v2/\n%s", addr, log)
-}
-
-func (r *testRegistry) stop() {
-	r.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { r.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		r.cmd.Process.Kill()
-		<-done
-	}
 }

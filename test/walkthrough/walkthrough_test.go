@@ -19,7 +19,7 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
-	"github.com/hull-project/hull/internal/testutil/debian"
+	"github.com/hull-project/hull/internal/testutil/mounts"
 )
 
 // TestWalkthrough runs docs/walkthrough.md step by step. The steps that
@@ -255,7 +255,7 @@ func nsPid(t *testing.T, pid int) int {
 func stepUnshare(t *testing.T) {
 	dir := t.TempDir()
 	t.Cleanup(func() {
-		if err := debian.UnmountUnder(dir); err != nil {
+		if err := mounts.UnmountUnder(dir); err != nil {
 			t.Error(err)
 		}
 	})

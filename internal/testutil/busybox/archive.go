@@ -140,6 +140,20 @@ func DockerArchive(w io.Writer, tag string) error {
 	})
 }
 
+// DockerArchiveFile writes DockerArchive(tag) to a new file at path: what
+// `hull load -i path` takes to give a data root busybox.
+func DockerArchiveFile(path, tag string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := DockerArchive(f, tag); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 type archiveFile struct {
 	name string
 	data []byte

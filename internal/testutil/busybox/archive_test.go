@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -63,5 +65,27 @@ func TestDockerArchive(t *testing.T) {
 		if !found[want] {
 			t.Errorf("layer has no %s", want)
 		}
+	}
+}
+
+func TestDockerArchiveFile(t *testing.T) {
+	pristine(t)
+	var want bytes.Buffer
+	if err := DockerArchive(&want, "busybox:latest"); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "busybox.tar")
+	if err := DockerArchiveFile(path, "busybox:latest"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatal("the file differs from DockerArchive's stream")
+	}
+	if err := DockerArchiveFile(filepath.Join(t.TempDir(), "missing", "busybox.tar"), "busybox:latest"); err == nil {
+		t.Fatal("DockerArchiveFile into a missing directory succeeded")
 	}
 }

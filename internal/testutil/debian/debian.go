@@ -17,7 +17,6 @@
 package debian
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -29,14 +28,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/hull-project/hull/internal/archive"
-	"github.com/hull-project/hull/internal/mountinfo"
+	"github.com/hull-project/hull/internal/testutil/mounts"
 )
 
 // DefaultMirror is used when the apt sources name no Debian mirror.
@@ -227,7 +225,7 @@ func Bootstrap(ctx context.Context, img Image, mirror, dir string, log io.Writer
 		<-done
 		err = ctx.Err()
 	}
-	if uerr := UnmountUnder(dir); uerr != nil && err == nil {
+	if uerr := mounts.UnmountUnder(dir); uerr != nil && err == nil {
 		err = uerr
 	}
 	if err != nil {
@@ -244,7 +242,7 @@ func Bootstrap(ctx context.Context, img Image, mirror, dir string, log io.Writer
 // trim empties what a Debian image does not ship. It refuses to touch a
 // tree with anything mounted under it.
 func trim(dir string) error {
-	if m := mountsUnder(dir); len(m) > 0 {
+	if m := mounts.Under(dir); len(m) > 0 {
 		return fmt.Errorf("refusing to trim %s: %s still mounted", dir, strings.Join(m, ", "))
 	}
 	for _, pattern := range []string{"var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*_*", "dev/*", "var/log/*.log"} {
@@ -272,55 +270,10 @@ func WriteRootfsTar(w io.Writer, dir string) error {
 	return archive.WriteTree(w, dir, archive.WriteOptions{})
 }
 
-// mountsUnder lists the mount points at or below dir, deepest first.
-func mountsUnder(dir string) []string {
-	dir = filepath.Clean(dir)
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real
-	}
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 5 {
-			continue
-		}
-		mp := mountinfo.Unescape(fields[4])
-		if mp == dir || strings.HasPrefix(mp, dir+"/") {
-			out = append(out, mp)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
-}
-
-// UnmountUnder detaches every mount at or below dir, deepest first, and
-// fails if any is left.
-func UnmountUnder(dir string) error {
-	for i := 0; i < 3; i++ {
-		m := mountsUnder(dir)
-		if len(m) == 0 {
-			return nil
-		}
-		for _, mp := range m {
-			syscall.Unmount(mp, syscall.MNT_DETACH)
-		}
-	}
-	if m := mountsUnder(dir); len(m) > 0 {
-		return fmt.Errorf("still mounted under %s: %s", dir, strings.Join(m, ", "))
-	}
-	return nil
-}
-
 // RemoveTree removes dir after unmounting whatever is mounted under it; it
 // removes nothing while a mount is left there.
 func RemoveTree(dir string) error {
-	if err := UnmountUnder(dir); err != nil {
+	if err := mounts.UnmountUnder(dir); err != nil {
 		return err
 	}
 	return os.RemoveAll(dir)

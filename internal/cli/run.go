@@ -78,6 +78,8 @@ func runContainer(cmd *cobra.Command, f *runFlags, image string, args []string) 
 	if err != nil {
 		return err
 	}
+	// The monitor's own start up overlaps the creation of its container.
+	eng.WarmMonitor()
 	c, err := createContainer(cmd, eng, f, image, args)
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/hull-project/hull/internal/image"
 	"github.com/hull-project/hull/internal/network"
@@ -45,6 +46,9 @@ type Engine struct {
 	containers *containerStore
 	runtime    *runtime.Runtime
 	net        *network.Manager
+	// warm is a monitor started ahead for the next Start (WarmMonitor).
+	warmMu sync.Mutex
+	warm   *warmMonitor
 }
 
 // New opens the engine's stores, creating them on first use.

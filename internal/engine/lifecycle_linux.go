@@ -55,27 +55,91 @@ func (e *Engine) Start(ref string, waitAttach bool) (*Container, error) {
 	return c, nil
 }
 
-func (e *Engine) spawnMonitor(id string, waitAttach bool) error {
+// awaitArg stands for the container id of a monitor started ahead.
+const awaitArg = "--await"
+
+// warmMonitor is a monitor process started before its container exists.
+type warmMonitor struct {
+	ready *os.File // read end: "ok" or a start report
+	await *os.File // write end: "ID [--wait-attach]"
+}
+
+// WarmMonitor starts the next container's monitor now, so that its start
+// up runs while the container is being created: `hull run` calls it
+// first. The next Start uses it; if none comes, it exits unused when this
+// process does.
+func (e *Engine) WarmMonitor() {
+	e.warmMu.Lock()
+	defer e.warmMu.Unlock()
+	if e.warm != nil {
+		return
+	}
 	readyR, readyW, err := os.Pipe()
 	if err != nil {
-		return err
+		return
 	}
-	defer readyR.Close()
-	args := []string{MonitorArg, e.root, id}
-	if waitAttach {
-		args = append(args, "--wait-attach")
+	awaitR, awaitW, err := os.Pipe()
+	if err != nil {
+		readyR.Close()
+		readyW.Close()
+		return
 	}
+	err = e.startMonitorProcess([]string{MonitorArg, e.root, awaitArg}, readyW, awaitR)
+	readyW.Close()
+	awaitR.Close()
+	if err != nil {
+		readyR.Close()
+		awaitW.Close()
+		return
+	}
+	e.warm = &warmMonitor{ready: readyR, await: awaitW}
+}
+
+func (e *Engine) startMonitorProcess(args []string, files ...*os.File) error {
 	cmd := exec.Command("/proc/self/exe", args...)
 	cmd.Args[0] = "hull-monitor"
-	cmd.ExtraFiles = []*os.File{readyW}
+	cmd.ExtraFiles = files
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1", "GOGC=50")
-	err = cmd.Start()
-	readyW.Close()
-	if err != nil {
+	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start container monitor: %w", err)
 	}
 	go cmd.Wait() // reap it if this process outlives it (the API server)
+	return nil
+}
+
+func (e *Engine) spawnMonitor(id string, waitAttach bool) error {
+	mode := ""
+	if waitAttach {
+		mode = " --wait-attach"
+	}
+	var readyR *os.File
+	e.warmMu.Lock()
+	w := e.warm
+	e.warm = nil
+	e.warmMu.Unlock()
+	if w != nil {
+		_, err := fmt.Fprintf(w.await, "%s%s\n", id, mode)
+		w.await.Close()
+		if err != nil {
+			w.ready.Close()
+			return fmt.Errorf("hand container %s to its monitor: %w", id, err)
+		}
+		readyR = w.ready
+	} else {
+		r, readyW, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		readyR = r
+		err = e.startMonitorProcess(append([]string{MonitorArg, e.root}, strings.Fields(id+mode)...), readyW)
+		readyW.Close()
+		if err != nil {
+			readyR.Close()
+			return err
+		}
+	}
+	defer readyR.Close()
 	line, err := bufio.NewReader(readyR).ReadString('\n')
 	if err != nil {
 		return fmt.Errorf("container monitor exited before the container started; see %s", filepath.Join(e.containers.path(id), "monitor.log"))

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -67,6 +69,16 @@ func RunMonitor(args []string) int {
 	if err != nil {
 		reportStart(ready, &startReport{Error: err.Error(), Code: 125})
 		return 1
+	}
+	if args[1] == awaitArg {
+		// Started ahead (WarmMonitor): the container and mode come on fd 4
+		// once it exists; end of file means it never will.
+		line, err := bufio.NewReader(os.NewFile(4, "await")).ReadString('\n')
+		f := strings.Fields(line)
+		if err != nil || len(f) == 0 {
+			return 0
+		}
+		args = append([]string{args[0]}, f...)
 	}
 	m := &monitor{eng: eng, id: args[1], dir: eng.containers.path(args[1])}
 	if f, err := os.OpenFile(filepath.Join(m.dir, "monitor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {

@@ -269,8 +269,24 @@ func printStatsRow(w io.Writer, before, now *engine.Stats) {
 		limitText = units.BytesSize(float64(total))
 		memPct = float64(mem) / float64(total) * 100
 	}
-	fmt.Fprintf(w, "%s\t%s\t%.2f%%\t%s / %s\t%.2f%%\t%s\t%s\t%d\n", c.ID[:12], c.Name, cpu,
-		units.BytesSize(float64(mem)), limitText, memPct, "0B / 0B", "0B / 0B", pids)
+	var rx, tx, read, written uint64
+	for _, n := range now.Networks {
+		rx, tx = rx+n.RxBytes, tx+n.TxBytes
+	}
+	if cg := now.Cgroup; cg != nil {
+		for _, e := range cg.Blkio.IoServiceBytesRecursive {
+			switch strings.ToLower(e.Op) {
+			case "read":
+				read += e.Value
+			case "write":
+				written += e.Value
+			}
+		}
+	}
+	// docker prints I/O in decimal units (kB, MB), memory in binary.
+	fmt.Fprintf(w, "%s\t%s\t%.2f%%\t%s / %s\t%.2f%%\t%s / %s\t%s / %s\t%d\n", c.ID[:12], c.Name, cpu,
+		units.BytesSize(float64(mem)), limitText, memPct, units.HumanSize(float64(rx)), units.HumanSize(float64(tx)),
+		units.HumanSize(float64(read)), units.HumanSize(float64(written)), pids)
 }
 
 // newContainerCommand is docker's `container` management command.

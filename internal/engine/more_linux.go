@@ -120,6 +120,9 @@ type Stats struct {
 	Container *Container
 	Read      time.Time
 	Cgroup    *cgroups.Stats
+	// Networks is each interface's traffic in the container's network
+	// namespace, loopback aside.
+	Networks map[string]InterfaceIO
 }
 
 // Stats samples the container's cgroup.
@@ -135,6 +138,10 @@ func (e *Engine) Stats(ref string) (*Stats, error) {
 	rc, err := e.loadRuntime(c)
 	if err != nil {
 		return st, nil
+	}
+	if f, err := os.Open(fmt.Sprintf("/proc/%d/net/dev", c.State.Pid)); err == nil {
+		st.Networks = parseNetDev(f)
+		f.Close()
 	}
 	st.Cgroup, err = rc.Stats()
 	return st, err

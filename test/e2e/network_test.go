@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +98,12 @@ func TestNetworkDefaultBridge(t *testing.T) {
 		t.Fatalf("second container's address %q (first %s)", otherIP, ip)
 	}
 	mustHull(t, "exec", other, "ping", "-c", "1", "-W", "2", ip)
+	// stats counts the traffic of the container's interfaces.
+	stats := mustHull(t, "stats", "--no-stream", other)
+	io := regexp.MustCompile(`(\S+) / (\S+)\s+\S+ / \S+\s+\d+\s*$`).FindStringSubmatch(stats)
+	if io == nil || io[1] == "0B" || io[2] == "0B" {
+		t.Fatalf("stats shows no network traffic (NET I/O %v):\n%s", io, stats)
+	}
 }
 
 func TestNetworkPublishTCP(t *testing.T) {

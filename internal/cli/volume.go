@@ -33,25 +33,7 @@ func newVolumeCommand() *cobra.Command {
 				return nil
 			},
 		},
-		&cobra.Command{
-			Use: "ls", Aliases: []string{"list"}, Short: "List volumes", Args: cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, args []string) error {
-				eng, err := openEngine(cmd)
-				if err != nil {
-					return err
-				}
-				vols, err := eng.Volumes()
-				if err != nil {
-					return err
-				}
-				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 10, 1, 5, ' ', 0)
-				fmt.Fprintln(tw, "DRIVER\tVOLUME NAME")
-				for _, v := range vols {
-					fmt.Fprintf(tw, "local\t%s\n", v.Name)
-				}
-				return tw.Flush()
-			},
-		},
+		newVolumeLs(),
 		&cobra.Command{
 			Use: "rm VOLUME [VOLUME...]", Aliases: []string{"remove"}, Short: "Remove one or more volumes", Args: cobra.MinimumNArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
@@ -98,5 +80,36 @@ func newVolumeCommand() *cobra.Command {
 			},
 		},
 	)
+	return cmd
+}
+
+func newVolumeLs() *cobra.Command {
+	var quiet bool
+	cmd := &cobra.Command{
+		Use: "ls", Aliases: []string{"list"}, Short: "List volumes", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, err := openEngine(cmd)
+			if err != nil {
+				return err
+			}
+			vols, err := eng.Volumes()
+			if err != nil {
+				return err
+			}
+			if quiet {
+				for _, v := range vols {
+					fmt.Fprintln(cmd.OutOrStdout(), v.Name)
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 10, 1, 5, ' ', 0)
+			fmt.Fprintln(tw, "DRIVER\tVOLUME NAME")
+			for _, v := range vols {
+				fmt.Fprintf(tw, "local\t%s\n", v.Name)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display volume names")
 	return cmd
 }

@@ -83,6 +83,8 @@ func RunMonitor(args []string) int {
 	m := &monitor{eng: eng, id: args[1], dir: eng.containers.path(args[1])}
 	if f, err := os.OpenFile(filepath.Join(m.dir, "monitor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
 		log.SetOutput(f)
+		// A panic's trace goes to standard error: keep it beside the log.
+		unix.Dup3(int(f.Fd()), 2, 0)
 	}
 	mode := ""
 	if len(args) > 2 {
@@ -461,6 +463,12 @@ func (m *monitor) finish() {
 	if c, err := m.eng.containers.read(m.id); err == nil && c.Host.AutoRemove {
 		if err := m.eng.removeContainer(c); err != nil {
 			log.Printf("remove container %s: %v", m.id, err)
+		}
+		// As docker's --rm, the container's anonymous volumes go too.
+		for _, v := range c.Anonymous {
+			if err := m.eng.RemoveVolume(v); err != nil {
+				log.Printf("remove volume %s: %v", v, err)
+			}
 		}
 	} else {
 		os.Remove(m.socketPath())

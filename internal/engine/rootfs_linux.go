@@ -40,6 +40,10 @@ func (m *monitor) mountRootfs() error {
 		m.unmountRootfs()
 		return err
 	}
+	if err := m.eng.copyUpVolumes(c, target); err != nil {
+		m.unmountRootfs()
+		return err
+	}
 	return nil
 }
 

@@ -41,3 +41,25 @@ func TestAnonymousVolumeGoesWithRmV(t *testing.T) {
 		t.Fatalf("rm -v left the anonymous volume %s", name)
 	}
 }
+
+// TestNewVolumeHoldsTheImagesFiles: a volume mounted empty over a
+// directory of the image starts with the image's files there, as in
+// Docker; one that holds data keeps it.
+func TestNewVolumeHoldsTheImagesFiles(t *testing.T) {
+	t.Cleanup(func() { hull(t, "volume", "rm", "e2ecopy") })
+	out := mustHull(t, "run", "--rm", "-v", "e2ecopy:/bin", "busybox", "sh", "-c", "ls -l /bin/sh; echo mine > /bin/mine")
+	if !strings.Contains(out, "/bin/sh -> /bin/busybox") {
+		t.Fatalf("the new volume over /bin lacks the image's /bin/sh symlink:\n%s", out)
+	}
+	if out := mustHull(t, "run", "--rm", "-v", "e2ecopy:/bin", "busybox", "cat", "/bin/mine"); out != "mine\n" {
+		t.Fatalf("the volume did not keep its data: %q", out)
+	}
+	// --rm takes the container's anonymous volumes with it.
+	before := mustHull(t, "volume", "ls", "-q")
+	if out := mustHull(t, "run", "--rm", "-v", "/etc", "busybox", "cat", "/etc/group"); !strings.Contains(out, "root:") {
+		t.Fatalf("anonymous volume over /etc: %q", out)
+	}
+	if after := mustHull(t, "volume", "ls", "-q"); after != before {
+		t.Fatalf("run --rm left an anonymous volume:\nbefore %q\nafter %q", before, after)
+	}
+}

@@ -615,6 +615,10 @@ func (m *Manager) detachIf(containerID string, cond func(*Sandbox) bool) error {
 	for _, ep := range sb.Endpoints {
 		errs = append(errs, link.Detach(ep.HostVeth))
 	}
+	if len(sb.Ports) > 0 {
+		// Best effort: stale entries only delay the next container.
+		nat.ForgetConnections(sb.Endpoints[0].Address.Addr())
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("release network of container %s: %w", containerID[:12], err)
 	}

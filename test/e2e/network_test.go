@@ -160,25 +160,43 @@ func TestNetworkPublishUDP(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build udpecho: %v\n%s", err, out)
 	}
-	runDetached(t, "-p", "127.0.0.1:15353:5353/udp", "-v", bin+":/udpecho:ro", "busybox", "/udpecho", "5353")
+	first := runDetached(t, "-p", "127.0.0.1:15353:5353/udp", "-v", bin+":/udpecho:ro", "busybox", "/udpecho", "5353", "first: ")
 	conn, err := net.Dial("udp", "127.0.0.1:15353")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	udpReply(t, conn, "first: ping")
+	// The same client, from the same port, reaches the next container on
+	// that published port: the first one's connection tracking is gone.
+	// (Another container takes the first one's address, so the next one
+	// gets a new address, which a stale entry would not lead to.)
+	firstIP := inspect(t, first, "{{.NetworkSettings.IPAddress}}")
+	mustHull(t, "rm", "-f", first)
+	filler := runDetached(t, "busybox", "sleep", "60")
+	if ip := inspect(t, filler, "{{.NetworkSettings.IPAddress}}"); ip != firstIP {
+		t.Logf("the filler got %s, not the first container's %s", ip, firstIP)
+	}
+	runDetached(t, "-p", "127.0.0.1:15353:5353/udp", "-v", bin+":/udpecho:ro", "busybox", "/udpecho", "5353", "second: ")
+	udpReply(t, conn, "second: ping")
+}
+
+// udpReply sends "ping" until the reply comes, and checks it.
+func udpReply(t *testing.T, conn net.Conn, want string) {
+	t.Helper()
 	buf := make([]byte, 100)
 	for i := 0; ; i++ {
 		conn.Write([]byte("ping"))
 		conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
 		n, err := conn.Read(buf)
 		if err == nil {
-			if string(buf[:n]) != "echo: ping" {
-				t.Fatalf("UDP reply %q", buf[:n])
+			if string(buf[:n]) != want {
+				t.Fatalf("UDP reply %q, want %q", buf[:n], want)
 			}
 			return
 		}
 		if i == 30 {
-			t.Fatalf("no UDP reply on 127.0.0.1:15353: %v", err)
+			t.Fatalf("no UDP reply %q on %s: %v", want, conn.RemoteAddr(), err)
 		}
 	}
 }

@@ -1,6 +1,6 @@
-// Command udpecho answers every UDP datagram on the port given with
-// "echo: " and the datagram: a UDP server for tests, since Debian's
-// busybox has none.
+// Command udpecho answers every UDP datagram on the port given with a
+// prefix ("echo: " unless given) and the datagram: a UDP server for
+// tests, since Debian's busybox has none.
 package main
 
 import (
@@ -14,12 +14,16 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	prefix := "echo: "
+	if len(os.Args) > 2 {
+		prefix = os.Args[2]
+	}
 	buf := make([]byte, 2048)
 	for {
 		n, addr, err := conn.ReadFrom(buf)
 		if err != nil {
 			log.Fatal(err)
 		}
-		conn.WriteTo(append([]byte("echo: "), buf[:n]...), addr)
+		conn.WriteTo(append([]byte(prefix), buf[:n]...), addr)
 	}
 }

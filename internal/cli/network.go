@@ -311,12 +311,11 @@ func portsColumn(c *engine.Container) string {
 	if !c.State.Running {
 		return ""
 	}
-	var parts []string
 	published := map[string]bool{}
 	for _, p := range c.Network.Ports {
-		parts = append(parts, p.String())
 		published[p.Key()] = true
 	}
+	parts := network.PortRanges(c.Network.Ports)
 	var exposed []string
 	for key := range c.Config.ExposedPorts {
 		if !published[key] {

@@ -62,6 +62,9 @@ func createContainer(cmd *cobra.Command, eng *engine.Engine, f *runFlags, image 
 	if err != nil {
 		return nil, withCode(err, 125)
 	}
+	if req.Host.NetworkMode == "host" && (len(req.Host.PortBindings) > 0 || req.Host.PublishAllPorts) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "WARNING: Published ports are discarded when using host network mode")
+	}
 	// Only a missing image is pulled: a missing network or container
 	// named by a flag is the user's error to see.
 	if _, err := eng.Images.Get(image); errors.Is(err, errdefs.ErrNotFound) {

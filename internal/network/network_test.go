@@ -174,3 +174,14 @@ func TestResolvConf(t *testing.T) {
 		t.Fatal("bad --dns accepted")
 	}
 }
+
+func TestPortRanges(t *testing.T) {
+	ports, _ := ParsePublish("8080-8082:80-82")
+	udp, _ := ParsePublish("127.0.0.1:53:53/udp")
+	lone, _ := ParsePublish("9000:90")
+	got := strings.Join(PortRanges(append(append(ports, lone...), udp...)), ", ")
+	want := "0.0.0.0:8080-8082->80-82/tcp, 0.0.0.0:9000->90/tcp, 127.0.0.1:53->53/udp"
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}

@@ -146,3 +146,39 @@ func (p Port) overlaps(q Port) bool {
 	}
 	return !p.HostIP.IsValid() || !q.HostIP.IsValid() || p.HostIP == q.HostIP
 }
+
+// PortRanges renders published ports as `docker ps` does, runs of
+// consecutive ports on one address and protocol as one range:
+// 0.0.0.0:8080-8081->80-81/tcp.
+func PortRanges(ports []Port) []string {
+	sorted := append([]Port(nil), ports...)
+	sort.Slice(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if a.HostIPString() != b.HostIPString() {
+			return a.HostIPString() < b.HostIPString()
+		}
+		if a.Proto != b.Proto {
+			return a.Proto < b.Proto
+		}
+		return a.ContainerPort < b.ContainerPort
+	})
+	var out []string
+	for i := 0; i < len(sorted); {
+		j := i
+		for j+1 < len(sorted) {
+			a, b := sorted[j], sorted[j+1]
+			if b.HostIP != a.HostIP || b.Proto != a.Proto || b.ContainerPort != a.ContainerPort+1 || b.HostPort != a.HostPort+1 {
+				break
+			}
+			j++
+		}
+		first, last := sorted[i], sorted[j]
+		if i == j {
+			out = append(out, first.String())
+		} else {
+			out = append(out, fmt.Sprintf("%s:%d-%d->%d-%d/%s", first.HostIPString(), first.HostPort, last.HostPort, first.ContainerPort, last.ContainerPort, first.Proto))
+		}
+		i = j + 1
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"syscall"
 
@@ -89,7 +90,9 @@ func spawn(req *spawnRequest) (pid int, err error) {
 	}
 	defer initParent.Close()
 
-	cmd, err := buildCommand(req, exe, bootChild, initChild)
+	var v2 string
+	req.boot.cgroupProcs, v2 = cgroupJoin(req.boot.cgroupProcs)
+	cmd, err := buildCommand(req, exe, bootChild, initChild, v2)
 	bootChild.Close()
 	initChild.Close()
 	if err != nil {
@@ -116,7 +119,7 @@ func socketPair(name string) (parent, child *os.File, err error) {
 
 // buildCommand lays out the child's descriptors: stdio, the preserved fds,
 // then the runtime's own (numbers recorded in the init config).
-func buildCommand(req *spawnRequest, exe, boot, init *os.File) (*exec.Cmd, error) {
+func buildCommand(req *spawnRequest, exe, boot, init *os.File, cgroupV2 string) (*exec.Cmd, error) {
 	extra := append([]*os.File{}, req.preserve...)
 	next := func(f *os.File) int {
 		extra = append(extra, f)
@@ -134,20 +137,62 @@ func buildCommand(req *spawnRequest, exe, boot, init *os.File) (*exec.Cmd, error
 		req.config.FifoFD = next(req.fifo)
 	}
 	req.config.PreserveFDs = len(req.preserve)
-	cmd := &exec.Cmd{
-		Path: "/proc/self/fd/" + strconv.Itoa(exeFD),
-		Args: []string{"hull-runtime", "init"},
-		// One P: fewer threads for the pids limit to count, and a quicker start.
-		Env:        []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(bootFD), "_HULL_INITPIPE=" + strconv.Itoa(initFD), "GOMAXPROCS=1"},
-		Stdin:      req.stdio[0],
-		Stdout:     req.stdio[1],
-		Stderr:     req.stdio[2],
-		ExtraFiles: extra,
+	command := func() *exec.Cmd {
+		return &exec.Cmd{
+			Path: "/proc/self/fd/" + strconv.Itoa(exeFD),
+			Args: []string{"hull-runtime", "init"},
+			// One P: fewer threads for the pids limit to count, and a quicker start.
+			Env:        []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(bootFD), "_HULL_INITPIPE=" + strconv.Itoa(initFD), "GOMAXPROCS=1"},
+			Stdin:      req.stdio[0],
+			Stdout:     req.stdio[1],
+			Stderr:     req.stdio[2],
+			ExtraFiles: extra,
+		}
 	}
+	if cgroupV2 != "" {
+		// Born in its v2 cgroup (clone3 CLONE_INTO_CGROUP): joining
+		// afterwards would cost a grace period (see cgroupJoin).
+		if fd, err := unix.Open(cgroupV2, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+			cmd := command()
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+			err := cmd.Start()
+			unix.Close(fd)
+			if err == nil {
+				return cmd, nil
+			}
+		}
+		// An older kernel, or a cgroup that refuses it: join by writing.
+		req.boot.cgroupProcs = append(req.boot.cgroupProcs, filepath.Join(cgroupV2, "cgroup.procs"))
+	}
+	cmd := command()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start container process: %w", err)
 	}
 	return cmd, nil
+}
+
+// cgroupJoin splits the cgroup.procs files a new process joins into what
+// its C stage writes and the v2 cgroup it is cloned into. Moving a whole
+// process between cgroups takes the kernel's threadgroup lock for writing,
+// which waits an RCU grace period (10 to 30 ms here, on every container
+// start); moving the calling thread alone ("0" written to a v1 hierarchy's
+// tasks file) does not take it, and the C stage is single-threaded, so the
+// thread is the process. A v2 cgroup has no tasks file: the process is
+// created in it instead.
+func cgroupJoin(procs []string) (files []string, v2 string) {
+	for _, f := range procs {
+		dir := filepath.Dir(f)
+		if _, err := os.Stat(filepath.Join(dir, "cgroup.controllers")); err == nil {
+			if v2 == "" {
+				v2 = dir
+				continue
+			}
+			files = append(files, f)
+			continue
+		}
+		files = append(files, filepath.Join(dir, "tasks"))
+	}
+	return files, v2
 }
 
 // bootstrapNamespaces serves the C stage until it reports the pid of the

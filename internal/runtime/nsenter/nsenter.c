@@ -44,7 +44,7 @@ enum {
 	REC_UID_MAP = 3,       // text, written by the parent
 	REC_GID_MAP = 4,       // text, written by the parent
 	REC_OOM_SCORE_ADJ = 5, // text
-	REC_CGROUP_PROCS = 6,  // path of a cgroup.procs file to join
+	REC_CGROUP_PROCS = 6,  // path of a tasks or cgroup.procs file to join
 	REC_TIME_OFFSETS = 7,  // text for /proc/self/timens_offsets
 };
 
@@ -198,12 +198,13 @@ static void write_file(const char *path, const char *data)
 	close(fd);
 }
 
+// "0" is the writer itself: in a v1 tasks file that moves just this
+// thread, which (no other thread exists yet) is the whole process, without
+// the grace period a whole-process move waits for (see cgroupJoin).
 static void join_cgroups(struct bootstrap *b)
 {
-	char pid[16];
-	snprintf(pid, sizeof(pid), "%d", getpid());
 	for (int i = 0; i < b->ncgroups; i++)
-		write_file(b->cgroup_procs[i], pid);
+		write_file(b->cgroup_procs[i], "0");
 }
 
 // Namespaces are opened before any is joined: once in another mount

@@ -9,8 +9,10 @@
 //  1. The caller (hull-runtime, or hull's monitor in process) validates the
 //     spec, makes the cgroup and state directory, and re-executes a binary
 //     that links this package (Runtime.InitBinary, or its own) from a
-//     read-only clone of its mount (exe_linux.go).
-//  2. Before the Go runtime starts, nsenter.c joins the cgroups and the
+//     read-only clone of its mount (exe_linux.go), created inside its v2
+//     cgroup (CLONE_INTO_CGROUP).
+//  2. Before the Go runtime starts, nsenter.c joins the v1 cgroups (by
+//     thread, which costs no RCU grace period: see cgroupJoin) and the
 //     namespaces given by path, creates the new ones, and forks into the
 //     new pid and time namespaces.
 //  3. Init (init_linux.go) mounts the root inside the new mount namespace

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -87,14 +86,9 @@ func runImageInspect(cmd *cobra.Command, names []string, format string) error {
 		}
 		return errors.Join(errs...)
 	}
-	if out == nil {
-		out = []any{}
-	}
-	data, err := json.MarshalIndent(out, "", "    ")
-	if err != nil {
+	if err := printInspect(cmd.OutOrStdout(), "", out); err != nil {
 		return err
 	}
-	fmt.Fprintln(cmd.OutOrStdout(), string(data))
 	return errors.Join(errs...)
 }
 

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -33,15 +31,7 @@ func newInspectCommand() *cobra.Command {
 				}
 				out = append(out, containerJSON(eng, c))
 			}
-			if format != "" {
-				return printTemplate(cmd.OutOrStdout(), format, out)
-			}
-			data, err := json.MarshalIndent(out, "", "    ")
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), string(data))
-			return nil
+			return printInspect(cmd.OutOrStdout(), format, out)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a Go template")

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
@@ -192,12 +191,7 @@ func newNetworkInspect() *cobra.Command {
 				}
 				out = append(out, networkJSON(n, members))
 			}
-			if format != "" {
-				return printTemplate(cmd.OutOrStdout(), format, out)
-			}
-			data, _ := json.MarshalIndent(out, "", "    ")
-			fmt.Fprintln(cmd.OutOrStdout(), string(data))
-			return nil
+			return printInspect(cmd.OutOrStdout(), format, out)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a Go template")

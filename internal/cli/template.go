@@ -25,3 +25,20 @@ func printTemplate(w io.Writer, format string, items []any) error {
 	}
 	return nil
 }
+
+// printInspect prints what an inspect command found as docker does: with
+// a --format template, a line per item; without, an indented JSON array.
+func printInspect(w io.Writer, format string, items []any) error {
+	if format != "" {
+		return printTemplate(w, format, items)
+	}
+	if items == nil {
+		items = []any{}
+	}
+	data, err := json.MarshalIndent(items, "", "    ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(data))
+	return err
+}

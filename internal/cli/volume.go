@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -61,7 +60,7 @@ func newVolumeCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				var out []map[string]any
+				var out []any
 				for _, name := range args {
 					found := false
 					for _, v := range vols {
@@ -74,9 +73,7 @@ func newVolumeCommand() *cobra.Command {
 						return fmt.Errorf("get %s: no such volume", name)
 					}
 				}
-				data, _ := json.MarshalIndent(out, "", "    ")
-				fmt.Fprintln(cmd.OutOrStdout(), string(data))
-				return nil
+				return printInspect(cmd.OutOrStdout(), "", out)
 			},
 		},
 	)

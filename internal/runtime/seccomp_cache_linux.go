@@ -31,7 +31,7 @@ func compiledSeccomp(s *specs.LinuxSeccomp) (*seccomp.Program, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(key)
-	path := filepath.Join(seccompCache, hex.EncodeToString(sum[:])+".json")
+	path := filepath.Join(seccompCache, hex.EncodeToString(sum[:])+".bpf.json")
 	if data, err := os.ReadFile(path); err == nil {
 		var p seccomp.Program
 		if json.Unmarshal(data, &p) == nil && len(p.Instructions) > 0 {

@@ -39,11 +39,13 @@ func (e *Engine) Start(ref string, waitAttach bool) (*Container, error) {
 	if c.State.Running {
 		return c, nil
 	}
-	if _, err := e.containers.update(c.ID, func(c *Container) error {
-		c.State.StoppedByUser = false
-		return nil
-	}); err != nil {
-		return nil, err
+	if c.State.StoppedByUser {
+		if _, err := e.containers.update(c.ID, func(c *Container) error {
+			c.State.StoppedByUser = false
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 	}
 	if err := e.spawnMonitor(c.ID, waitAttach); err != nil {
 		return nil, err

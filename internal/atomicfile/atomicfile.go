@@ -1,7 +1,7 @@
 // Package atomicfile replaces files so that a reader sees the old content
 // or the new, never a mix, and a crash keeps one of them: write a temporary
 // file beside the target, fsync it, rename it over the target, fsync the
-// directory.
+// directory (WriteFile), or not (ReplaceFile).
 package atomicfile
 
 import (
@@ -12,6 +12,18 @@ import (
 
 // WriteFile atomically replaces path with data, with the given mode.
 func WriteFile(path string, data []byte, mode os.FileMode) error {
+	if err := ReplaceFile(path, data, mode); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// ReplaceFile is WriteFile without the directory's fsync, as Docker's
+// AtomicWriteFile: a reader still sees the old content or the new, and
+// what was renamed in is on disk, but a crash right after may bring back
+// the previous version. For records rewritten at every step of a
+// container's life, where the next step writes again.
+func ReplaceFile(path string, data []byte, mode os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".")
 	if err != nil {
 		return err
@@ -24,10 +36,7 @@ func WriteFile(path string, data []byte, mode os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return SyncDir(filepath.Dir(path))
+	return os.Rename(tmp.Name(), path)
 }
 
 func writeAndSync(f *os.File, data []byte, mode os.FileMode) error {

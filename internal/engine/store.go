@@ -77,7 +77,7 @@ func (s *containerStore) write(c *Container) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(s.path(c.ID, recordFile), data, 0o600)
+	return atomicfile.ReplaceFile(s.path(c.ID, recordFile), data, 0o600)
 }
 
 func (s *containerStore) read(id string) (*Container, error) {

@@ -456,7 +456,7 @@ func (m *Manager) reserve(req AttachRequest) (*Sandbox, []*Network, error) {
 	if sb.Ports, err = allocatePorts(req.Ports, others); err != nil {
 		return nil, nil, err
 	}
-	if err := writeJSON(m.store.sandboxPath(sb.ContainerID), sb); err != nil {
+	if err := m.store.writeSandbox(sb); err != nil {
 		return nil, nil, err
 	}
 	return sb, nets, nil
@@ -695,7 +695,7 @@ func (m *Manager) Connect(containerID string, nr NetworkRequest) (*Sandbox, erro
 		var ep Endpoint
 		if ep, err = newEndpoint(n, nr, index, others, containerID); err == nil {
 			sb.Endpoints = append(sb.Endpoints, ep)
-			err = writeJSON(m.store.sandboxPath(containerID), sb)
+			err = m.store.writeSandbox(sb)
 		}
 	}
 	unlock()
@@ -739,7 +739,7 @@ func (m *Manager) Disconnect(containerID, ref string) error {
 	removed := *sb
 	removed.Endpoints = []Endpoint{*gone}
 	sb.Endpoints = kept
-	if err := writeJSON(m.store.sandboxPath(containerID), sb); err != nil {
+	if err := m.store.writeSandbox(sb); err != nil {
 		return err
 	}
 	if err := m.writeHostsLocked(sb); err != nil {

@@ -65,6 +65,16 @@ func writeJSON(path string, v any) error {
 	return atomicfile.WriteFile(path, data, 0o600)
 }
 
+// writeSandbox records a running container's networking. It need not
+// survive a crash of the machine: its network namespace would not either.
+func (s store) writeSandbox(sb *Sandbox) error {
+	data, err := json.Marshal(sb)
+	if err != nil {
+		return err
+	}
+	return atomicfile.ReplaceFile(s.sandboxPath(sb.ContainerID), data, 0o600)
+}
+
 func (s store) networks() ([]*Network, error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {

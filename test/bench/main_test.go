@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hull-project/hull/internal/testutil/cgroups"
 	"github.com/hull-project/hull/internal/testutil/mounts"
 )
 
@@ -102,37 +102,11 @@ func unmountUnder(dir string) {
 }
 
 // removeNewCgroups removes, after a peer stopped, the cgroup directories
-// named name (docker, libpod_parent) that it created in any hierarchy and
-// that did not exist before: empty cgroups are removed depth first with
-// rmdir, never anything else.
+// named name (docker, libpod_parent, hull) it made in any hierarchy.
 func removeNewCgroups(name string, before map[string]bool) {
-	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", name))
-	for _, d := range dirs {
-		if before[d] {
-			continue
-		}
-		var all []string
-		filepath.WalkDir(d, func(p string, e os.DirEntry, err error) error {
-			if err == nil && e.IsDir() {
-				all = append(all, p)
-			}
-			return nil
-		})
-		for i := len(all) - 1; i >= 0; i-- {
-			if err := os.Remove(all[i]); err != nil {
-				fmt.Fprintf(os.Stderr, "bench: rmdir %s: %v\n", all[i], err)
-			}
-		}
+	if err := cgroups.RemoveNew(name, before); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
 	}
-}
-
-func existingCgroups(name string) map[string]bool {
-	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", name))
-	out := map[string]bool{}
-	for _, d := range dirs {
-		out[d] = true
-	}
-	return out
 }
 
 // envInt reads an iteration count from the environment.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hull-project/hull/internal/network/link"
 	"github.com/hull-project/hull/internal/network/nat"
+	"github.com/hull-project/hull/internal/testutil/cgroups"
 )
 
 // A peer is one engine driven through its command line: hull, podman or
@@ -141,9 +142,11 @@ var hullSetup = onceFor(func(b *testing.B) (*peer, error) {
 	if err := os.WriteFile(config, []byte(`{"bridge": "hullbench0", "bip": "10.204.0.1/16", "nftables-table": "hullbench"}`), 0o644); err != nil {
 		return nil, err
 	}
+	cgroupsBefore := cgroups.Existing("hull")
 	atExit(func() {
 		nat.Table{Name: "hullbench"}.Delete()
 		link.DeleteBridge("hullbench0")
+		removeNewCgroups("hull", cgroupsBefore)
 	})
 	p := &peer{
 		name: "hull", bin: filepath.Join(bin, "hull"), dir: dir,
@@ -232,7 +235,7 @@ events_logger = "file"
 	if err := os.WriteFile(filepath.Join(dir, "registries.conf"), []byte("unqualified-search-registries = []\nshort-name-mode = \"disabled\"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	before := existingCgroups("libpod_parent")
+	before := cgroups.Existing("libpod_parent")
 	// netavark's run directory, made even for --network none; removed
 	// after if it was not there before and is left empty.
 	var madeRunDirs []string
@@ -336,7 +339,7 @@ var dockerSetup = onceFor(func(b *testing.B) (*peer, error) {
 		return nil, err
 	}
 	defer logf.Close()
-	before := existingCgroups("docker")
+	before := cgroups.Existing("docker")
 	daemon := exec.Command("dockerd", "--config-file", filepath.Join(dir, "daemon.json"))
 	daemon.Stdout, daemon.Stderr = logf, logf
 	// Its own process group: ^C reaches the benchmark, which stops dockerd

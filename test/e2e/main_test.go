@@ -18,6 +18,7 @@ import (
 	"github.com/hull-project/hull/internal/network/link"
 	"github.com/hull-project/hull/internal/network/nat"
 	"github.com/hull-project/hull/internal/testutil/busybox"
+	"github.com/hull-project/hull/internal/testutil/cgroups"
 	"github.com/hull-project/hull/internal/testutil/mounts"
 )
 
@@ -25,6 +26,8 @@ var (
 	hullBin    string // the built hull binary
 	root       string // its data root (HULL_ROOT)
 	configFile string // its config file (HULL_CONFIG): the test bridge
+	// cgroupsBefore are the /hull parent cgroups there before the run.
+	cgroupsBefore map[string]bool
 )
 
 // The default network of the tests' hull: its own bridge and subnet, so
@@ -56,6 +59,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	hullBin, root = filepath.Join(tmp, "hull"), filepath.Join(tmp, "root")
+	cgroupsBefore = cgroups.Existing("hull")
 	configFile = filepath.Join(tmp, "config.json")
 	config := fmt.Sprintf(`{"bridge": %q, "bip": %q, "nftables-table": %q}`, testBridge, testBIP, testTable)
 	if err := os.WriteFile(configFile, []byte(config), 0o644); err != nil {
@@ -98,10 +102,7 @@ func cleanUp() {
 		hullCmd(append([]string{"rm", "-f"}, strings.Fields(string(out))...)...).Run()
 	}
 	mounts.UnmountUnder(root)
-	parents, _ := filepath.Glob("/sys/fs/cgroup/*/hull")
-	for _, p := range parents {
-		os.Remove(p) // fails, harmlessly, while another hull's container lives there
-	}
+	cgroups.RemoveNewParents("hull", cgroupsBefore)
 	hullCmd("network", "prune", "-f").Run()
 	nat.Table{Name: testTable}.Delete()
 	link.DeleteBridge(testBridge)

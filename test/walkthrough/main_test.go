@@ -32,6 +32,7 @@ import (
 	"github.com/hull-project/hull/internal/network/link"
 	"github.com/hull-project/hull/internal/network/nat"
 	"github.com/hull-project/hull/internal/testutil/busybox"
+	"github.com/hull-project/hull/internal/testutil/cgroups"
 	"github.com/hull-project/hull/internal/testutil/debian"
 	"github.com/hull-project/hull/internal/testutil/mounts"
 	testregistry "github.com/hull-project/hull/internal/testutil/registry"
@@ -84,6 +85,8 @@ func run(m *testing.M) int {
 	}
 	defer debian.RemoveTree(work)
 	binDir, root, pubRoot = filepath.Join(work, "bin"), filepath.Join(work, "root"), filepath.Join(work, "publisher")
+	// The /hull parent cgroups go after the run if it made them.
+	defer cgroups.RemoveNewParents("hull", cgroups.Existing("hull"))
 	// The walkthrough's own default network, so that it never meets a
 	// hull0 (or podman's 10.88.0.0/16) already on the machine.
 	configFile = filepath.Join(work, "config.json")

@@ -593,6 +593,11 @@ func (m *Manager) Detach(containerID string) error {
 // detachIf detaches the container if its sandbox, read under the lock,
 // still satisfies cond (nil: always).
 func (m *Manager) detachIf(containerID string, cond func(*Sandbox) bool) error {
+	// Most calls find nothing (a container on no network, a second
+	// release on the way out): no need to take the lock for that.
+	if _, err := os.Stat(m.store.sandboxPath(containerID)); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
 	unlock, err := m.store.lock()
 	if err != nil {
 		return err
@@ -625,7 +630,7 @@ func (m *Manager) detachIf(containerID string, cond func(*Sandbox) bool) error {
 	if err := os.Remove(m.store.sandboxPath(containerID)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return m.rewritePeersLocked(sb, containerID)
+	return m.rewriteHostsLocked(nil, sb)
 }
 
 // alive reports whether the sandbox's network namespace is still the one
@@ -674,21 +679,17 @@ func (m *Manager) Connect(containerID string, nr NetworkRequest) (*Sandbox, erro
 		unlock()
 		return nil, err
 	}
+	used := map[string]bool{}
+	for _, ep := range sb.Endpoints {
+		if ep.NetworkID == n.ID {
+			unlock()
+			return nil, errdefs.Conflict(fmt.Sprintf("container %s is already on network %s", sb.ContainerName, n.Name))
+		}
+		used[ep.IfName] = true
+	}
 	index := 0
-	for used := true; used; index++ {
-		used = false
-		for _, ep := range sb.Endpoints {
-			if ep.NetworkID == n.ID {
-				unlock()
-				return nil, errdefs.Conflict(fmt.Sprintf("container %s is already on network %s", sb.ContainerName, n.Name))
-			}
-			if ep.IfName == "eth"+strconv.Itoa(index) {
-				used = true
-			}
-		}
-		if !used {
-			break
-		}
+	for used["eth"+strconv.Itoa(index)] {
+		index++
 	}
 	others, err := m.store.sandboxes()
 	if err == nil {
@@ -742,10 +743,7 @@ func (m *Manager) Disconnect(containerID, ref string) error {
 	if err := m.store.writeSandbox(sb); err != nil {
 		return err
 	}
-	if err := m.writeHostsLocked(sb); err != nil {
-		return err
-	}
-	return m.rewritePeersLocked(&removed, containerID)
+	return m.rewriteHostsLocked(sb, &removed)
 }
 
 // refreshHosts writes sb's hosts file and those of its peers.
@@ -755,23 +753,24 @@ func (m *Manager) refreshHosts(sb *Sandbox) error {
 		return err
 	}
 	defer unlock()
-	if err := m.writeHostsLocked(sb); err != nil {
-		return err
-	}
-	return m.rewritePeersLocked(sb, sb.ContainerID)
+	return m.rewriteHostsLocked(sb, sb)
 }
 
-// rewritePeersLocked rewrites the hosts files of the containers that share
-// a name-resolving network with sb, except skip.
-func (m *Manager) rewritePeersLocked(sb *Sandbox, skip string) error {
+// rewriteHostsLocked rewrites, from one reading of the sandboxes, the
+// hosts file of self (unless nil) and those of the containers that share
+// a name-resolving network with changed.
+func (m *Manager) rewriteHostsLocked(self, changed *Sandbox) error {
 	all, err := m.store.sandboxes()
 	if err != nil {
 		return err
 	}
 	var errs []error
+	if self != nil {
+		errs = append(errs, writeHosts(self, all))
+	}
 	for _, other := range all {
-		if other.ContainerID != skip && sharesNamedNetwork(sb, other) {
-			errs = append(errs, m.writeHostsLocked(other))
+		if other.ContainerID != changed.ContainerID && sharesNamedNetwork(changed, other) {
+			errs = append(errs, writeHosts(other, all))
 		}
 	}
 	return errors.Join(errs...)
@@ -788,15 +787,12 @@ func sharesNamedNetwork(a, b *Sandbox) bool {
 	return false
 }
 
-// writeHostsLocked renders sb's /etc/hosts in place: it is bind-mounted
-// into the container, so the file must stay the same inode.
-func (m *Manager) writeHostsLocked(sb *Sandbox) error {
+// writeHosts renders sb's /etc/hosts, with the other members of all on
+// its user-defined networks, in place: it is bind-mounted into the
+// container, so the file must stay the same inode.
+func writeHosts(sb *Sandbox, all []*Sandbox) error {
 	if sb.HostsPath == "" {
 		return nil
-	}
-	all, err := m.store.sandboxes()
-	if err != nil {
-		return err
 	}
 	var own *HostsEntry
 	if len(sb.Endpoints) > 0 {

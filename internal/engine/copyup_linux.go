@@ -17,22 +17,12 @@ import (
 // the image holds at the mount's destination, as Docker does on a
 // volume's first use. rootfs is the container's mounted root.
 func (e *Engine) copyUpVolumes(c *Container, rootfs string) error {
-	anon := 0
-	for _, b := range c.Host.Binds {
-		v, err := parseVolumeSpec(b)
-		if err != nil || strings.HasPrefix(v.Source, "/") {
+	for _, m := range containerMounts(c) {
+		if m.volume == "" {
 			continue
 		}
-		name := v.Source
-		if name == "" {
-			if anon >= len(c.Anonymous) {
-				continue
-			}
-			name = c.Anonymous[anon]
-			anon++
-		}
-		if err := copyUp(rootfs, v.Destination, e.volumeDir(name)); err != nil {
-			return fmt.Errorf("copy the image's %s into volume %s: %w", v.Destination, name, err)
+		if err := copyUp(rootfs, m.spec.Destination, e.volumeDir(m.volume)); err != nil {
+			return fmt.Errorf("copy the image's %s into volume %s: %w", m.spec.Destination, m.volume, err)
 		}
 	}
 	return nil

@@ -157,22 +157,46 @@ type MountPoint struct {
 // MountPoints describes the container's binds and volumes as docker does.
 func (e *Engine) MountPoints(c *Container) []MountPoint {
 	out := []MountPoint{}
+	for _, m := range containerMounts(c) {
+		v := m.spec
+		mp := MountPoint{Type: "bind", Source: v.Source, Destination: v.Destination, RW: !v.ReadOnly, Propagation: "rprivate"}
+		if m.volume != "" {
+			mp = MountPoint{Type: "volume", Name: m.volume, Source: e.volumeDir(m.volume), Destination: v.Destination, Mode: "z", RW: !v.ReadOnly}
+		}
+		out = append(out, mp)
+	}
+	return out
+}
+
+// containerMount is one of a container's -v: a bind (volume "") or a
+// volume, by name.
+type containerMount struct {
+	spec   volumeSpec
+	volume string
+}
+
+// containerMounts reads a container's -v specs back, giving each
+// anonymous one the name it was created with.
+func containerMounts(c *Container) []containerMount {
+	var out []containerMount
 	anon := 0
 	for _, b := range c.Host.Binds {
 		v, err := parseVolumeSpec(b)
 		if err != nil {
 			continue
 		}
-		mp := MountPoint{Type: "bind", Source: v.Source, Destination: v.Destination, RW: !v.ReadOnly, Propagation: "rprivate"}
+		m := containerMount{spec: v}
 		if !strings.HasPrefix(v.Source, "/") {
-			name := v.Source
-			if name == "" && anon < len(c.Anonymous) {
-				name = c.Anonymous[anon]
+			m.volume = v.Source
+			if m.volume == "" {
+				if anon >= len(c.Anonymous) {
+					continue
+				}
+				m.volume = c.Anonymous[anon]
 				anon++
 			}
-			mp = MountPoint{Type: "volume", Name: name, Source: e.volumeDir(name), Destination: v.Destination, Mode: "z", RW: !v.ReadOnly}
 		}
-		out = append(out, mp)
+		out = append(out, m)
 	}
 	return out
 }

@@ -19,7 +19,7 @@ func imgTable(w io.Writer, format string, headers map[string]string, rows []map[
 	if table {
 		format = strings.TrimSpace(strings.TrimPrefix(format, "table"))
 	}
-	format = strings.NewReplacer(`\t`, "\t", `\n`, "\n").Replace(format)
+	format = formatEscapes.Replace(format)
 	tmpl, err := template.New("format").Funcs(template.FuncMap{"json": imgJSON}).Option("missingkey=zero").Parse(format)
 	if err != nil {
 		return fmt.Errorf("template parsing error: %w", err)

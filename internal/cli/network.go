@@ -159,14 +159,10 @@ func filterNetworks(nets []*network.Network, filters []string) ([]*network.Netwo
 // headers, or a plain template per row.
 func printRows(w io.Writer, format string, rows []any, headers map[string]string) error {
 	table := strings.HasPrefix(format, "table")
-	body := strings.TrimSpace(strings.TrimPrefix(format, "table"))
+	body := formatEscapes.Replace(strings.TrimSpace(strings.TrimPrefix(format, "table")))
 	tw := tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
 	if table {
-		head := body
-		for field, title := range headers {
-			head = strings.ReplaceAll(head, "{{."+field+"}}", title)
-		}
-		fmt.Fprintln(tw, head)
+		fmt.Fprintln(tw, tableHeader(body, headers))
 	}
 	if err := printTemplate(tw, body, rows); err != nil {
 		return err

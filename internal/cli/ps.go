@@ -153,7 +153,7 @@ func (f *psFlags) print(w io.Writer, eng *engine.Engine, cs []*engine.Container)
 		}
 		return nil
 	}
-	format := f.format
+	format := formatEscapes.Replace(f.format)
 	if format == "" || format == "table" {
 		format = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
 		if f.size {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/template"
 )
 
@@ -42,3 +43,7 @@ func printInspect(w io.Writer, format string, items []any) error {
 	_, err = fmt.Fprintln(w, string(data))
 	return err
 }
+
+// formatEscapes turns the \t and \n a user types in --format into tabs
+// and newlines, as docker's formatter does.
+var formatEscapes = strings.NewReplacer(`\t`, "\t", `\n`, "\n")

@@ -142,11 +142,10 @@ var hullSetup = onceFor(func(b *testing.B) (*peer, error) {
 	if err := os.WriteFile(config, []byte(`{"bridge": "hullbench0", "bip": "10.204.0.1/16", "nftables-table": "hullbench"}`), 0o644); err != nil {
 		return nil, err
 	}
-	cgroupsBefore := cgroups.Existing("hull")
 	atExit(func() {
 		nat.Table{Name: "hullbench"}.Delete()
 		link.DeleteBridge("hullbench0")
-		removeNewCgroups("hull", cgroupsBefore)
+		cgroups.RemoveEmptyParents("hull")
 	})
 	p := &peer{
 		name: "hull", bin: filepath.Join(bin, "hull"), dir: dir,

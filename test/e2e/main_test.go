@@ -26,8 +26,6 @@ var (
 	hullBin    string // the built hull binary
 	root       string // its data root (HULL_ROOT)
 	configFile string // its config file (HULL_CONFIG): the test bridge
-	// cgroupsBefore are the /hull parent cgroups there before the run.
-	cgroupsBefore map[string]bool
 )
 
 // The default network of the tests' hull: its own bridge and subnet, so
@@ -59,7 +57,6 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	hullBin, root = filepath.Join(tmp, "hull"), filepath.Join(tmp, "root")
-	cgroupsBefore = cgroups.Existing("hull")
 	configFile = filepath.Join(tmp, "config.json")
 	config := fmt.Sprintf(`{"bridge": %q, "bip": %q, "nftables-table": %q}`, testBridge, testBIP, testTable)
 	if err := os.WriteFile(configFile, []byte(config), 0o644); err != nil {
@@ -102,7 +99,7 @@ func cleanUp() {
 		hullCmd(append([]string{"rm", "-f"}, strings.Fields(string(out))...)...).Run()
 	}
 	mounts.UnmountUnder(root)
-	cgroups.RemoveNewParents("hull", cgroupsBefore)
+	cgroups.RemoveEmptyParents("hull")
 	hullCmd("network", "prune", "-f").Run()
 	nat.Table{Name: testTable}.Delete()
 	link.DeleteBridge(testBridge)

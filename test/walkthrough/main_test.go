@@ -85,8 +85,8 @@ func run(m *testing.M) int {
 	}
 	defer debian.RemoveTree(work)
 	binDir, root, pubRoot = filepath.Join(work, "bin"), filepath.Join(work, "root"), filepath.Join(work, "publisher")
-	// The /hull parent cgroups go after the run if it made them.
-	defer cgroups.RemoveNewParents("hull", cgroups.Existing("hull"))
+	// The /hull parent cgroups go after the run, unless still in use.
+	defer cgroups.RemoveEmptyParents("hull")
 	// The walkthrough's own default network, so that it never meets a
 	// hull0 (or podman's 10.88.0.0/16) already on the machine.
 	configFile = filepath.Join(work, "config.json")

@@ -1,6 +1,6 @@
 // Package cgroups lets tests leave the cgroup tree as they found it: the
 // parent directories an engine makes in every hierarchy (/hull, /docker,
-// /libpod_parent) are removed after a run if the run made them.
+// /libpod_parent) are removed after a run.
 package cgroups
 
 import (
@@ -22,16 +22,14 @@ func Existing(name string) map[string]bool {
 	return out
 }
 
-// RemoveNewParents removes the directories named name that were not in
-// before, if empty. One still holding a cgroup stays: another test
-// package running at the same time may be using it, and removes it when
-// it ends.
-func RemoveNewParents(name string, before map[string]bool) error {
+// RemoveEmptyParents removes the directories named name, if empty. One
+// still holding a cgroup stays: another test package running at the same
+// time may be using it, and removes it when it ends. (Which package made
+// it cannot be told when they run at once; an empty one is harmless to
+// remove, hull makes it again when needed.)
+func RemoveEmptyParents(name string) error {
 	var errs []error
 	for d := range Existing(name) {
-		if before[d] {
-			continue
-		}
 		if err := os.Remove(d); err != nil && !errors.Is(err, syscall.EBUSY) && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}

@@ -3,6 +3,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/hull-project/hull/internal/phase"
 	"os"
 
 	"github.com/hull-project/hull/internal/cli"
@@ -12,6 +13,7 @@ import (
 )
 
 func main() {
+	phase.Mark("main")
 
 	// hull runs containers with its built-in runtime, which re-executes
 	// this binary as the container's init.

@@ -24,12 +24,24 @@ func WriteFile(path string, data []byte, mode os.FileMode) error {
 // the previous version. For records rewritten at every step of a
 // container's life, where the next step writes again.
 func ReplaceFile(path string, data []byte, mode os.FileMode) error {
+	return replace(path, data, mode, true)
+}
+
+// ReplaceUnsynced is ReplaceFile without any fsync: readers still see the
+// old content or the new, but a crash may bring back the old. For what
+// does not outlive a reboot (runtime state under /run) or is about to be
+// written again or deleted.
+func ReplaceUnsynced(path string, data []byte, mode os.FileMode) error {
+	return replace(path, data, mode, false)
+}
+
+func replace(path string, data []byte, mode os.FileMode, sync bool) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := writeAndSync(tmp, data, mode); err != nil {
+	if err := write(tmp, data, mode, sync); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -39,12 +51,15 @@ func ReplaceFile(path string, data []byte, mode os.FileMode) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-func writeAndSync(f *os.File, data []byte, mode os.FileMode) error {
+func write(f *os.File, data []byte, mode os.FileMode, sync bool) error {
 	if _, err := f.Write(data); err != nil {
 		return err
 	}
 	if err := f.Chmod(mode); err != nil {
 		return err
+	}
+	if !sync {
+		return nil
 	}
 	return f.Sync()
 }

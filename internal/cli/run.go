@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/internal/phase"
 	"os"
 	"os/signal"
 
@@ -59,6 +60,7 @@ func newCreateCommand() *cobra.Command {
 // store does not have it, as docker does.
 func createContainer(cmd *cobra.Command, eng *engine.Engine, f *runFlags, image string, args []string) (*engine.Container, error) {
 	req, err := f.request(cmd, image, args)
+	phase.Mark("c request")
 	if err != nil {
 		return nil, withCode(err, 125)
 	}
@@ -68,6 +70,7 @@ func createContainer(cmd *cobra.Command, eng *engine.Engine, f *runFlags, image 
 	// Only a missing image is pulled: a missing network or container
 	// named by a flag is the user's error to see.
 	if _, err := eng.Images.Get(image); errors.Is(err, errdefs.ErrNotFound) {
+		phase.Mark("c imgget")
 		fmt.Fprintf(cmd.ErrOrStderr(), "Unable to find image '%s' locally\n", image)
 		if perr := pullMissingImage(cmd, eng, image); perr != nil {
 			return nil, perr
@@ -77,13 +80,16 @@ func createContainer(cmd *cobra.Command, eng *engine.Engine, f *runFlags, image 
 }
 
 func runContainer(cmd *cobra.Command, f *runFlags, image string, args []string) error {
+	phase.Mark("cli runContainer")
 	eng, err := openEngine(cmd)
 	if err != nil {
 		return err
 	}
 	// The monitor's own start up overlaps the creation of its container.
 	eng.WarmMonitor()
+	phase.Mark("cli warmed")
 	c, err := createContainer(cmd, eng, f, image, args)
+	phase.Mark("cli created")
 	if err != nil {
 		return err
 	}
@@ -101,6 +107,7 @@ func runContainer(cmd *cobra.Command, f *runFlags, image string, args []string) 
 // output is lost, streams until it exits, and exits with its status.
 func runAttached(cmd *cobra.Command, eng *engine.Engine, c *engine.Container, stdin bool) error {
 	att, wait, err := eng.StartAttached(c.ID, engine.AttachOptions{Stdin: stdin, Stdout: true, Stderr: true})
+	phase.Mark("cli startattached")
 	if err != nil {
 		return startFailure(err)
 	}
@@ -113,6 +120,7 @@ func runAttached(cmd *cobra.Command, eng *engine.Engine, c *engine.Container, st
 		return nil
 	}
 	st := wait()
+	phase.Mark("cli waited")
 	if st.ExitCode != 0 {
 		return &exitCode{code: st.ExitCode}
 	}

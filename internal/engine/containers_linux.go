@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/internal/phase"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,7 @@ func (e *Engine) Create(req CreateRequest) (*Container, error) {
 		return nil, err
 	}
 	cfg, err := e.Images.ConfigFile(img)
+	phase.Mark("c cfgfile")
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +59,7 @@ func (e *Engine) Create(req CreateRequest) (*Container, error) {
 	if err := e.claimName(c, req.Name); err != nil {
 		return nil, err
 	}
+	phase.Mark("c name")
 	for _, l := range img.Layers {
 		c.Layers = append(c.Layers, l.ChainID)
 	}
@@ -94,15 +97,18 @@ func (e *Engine) prepare(c *Container, rc *specgen.RunConfig, req CreateRequest)
 	if err := e.containers.create(c); err != nil {
 		return err
 	}
+	phase.Mark("c rec1")
 	if _, err := e.snapshots.Prepare(c.ID, c.Layers); err != nil {
 		return fmt.Errorf("prepare root file system: %w", err)
 	}
+	phase.Mark("c snap")
 	c.Host = req.Host
 	c.Host.AutoRemove, c.Host.RestartPolicy = req.AutoRemove, req.Restart
 	c.Config.ExposedPorts = exposedPorts(rc.Image.ExposedPorts, req.Expose)
 	if err := e.prepareNetwork(c, rc, req); err != nil {
 		return err
 	}
+	phase.Mark("c net")
 	mounts, used, anonymous, err := e.resolveVolumes(req.Host.Binds)
 	if err != nil {
 		return err
@@ -118,12 +124,14 @@ func (e *Engine) prepare(c *Container, rc *specgen.RunConfig, req CreateRequest)
 	rc.Rootfs = filepath.Join(dir, "rootfs")
 	rc.CgroupsPath = "/hull/" + c.ID
 	spec, err := specgen.Docker(rc)
+	phase.Mark("c spec")
 	if err != nil {
 		return errdefs.InvalidArgument(err.Error())
 	}
 	if err := writeBundle(dir, spec); err != nil {
 		return err
 	}
+	phase.Mark("c bundle")
 	c.Path, c.Args = spec.Process.Args[0], spec.Process.Args[1:]
 	c.Config = ContainerConfig{
 		Hostname: rc.Hostname, Domainname: rc.Domainname, User: rc.User, Env: spec.Process.Env,
@@ -145,7 +153,7 @@ func writeBundle(dir string, spec *specs.Spec) error {
 	if err := os.MkdirAll(filepath.Join(dir, "rootfs"), 0o755); err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(spec, "", "  ")
+	data, err := json.Marshal(spec)
 	if err != nil {
 		return err
 	}

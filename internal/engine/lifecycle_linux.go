@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/internal/phase"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -311,16 +312,37 @@ func (e *Engine) waitMonitorGone(id string, timeout time.Duration) {
 
 // removeContainer releases everything a stopped container holds.
 func (e *Engine) removeContainer(c *Container) error {
-	dir := e.containers.path(c.ID)
+	deleteFiles, err := e.dismantle(c)
+	return errors.Join(err, deleteFiles())
+}
+
+// dismantle is removeContainer but for deleting the files: when it returns
+// the container is gone (its runtime state, network, mounts, name and
+// record), and the returned function deletes its files, which are out of
+// sight already. The monitor of a `run --rm` answers its waiter between
+// the two.
+func (e *Engine) dismantle(c *Container) (deleteFiles func() error, err error) {
 	var errs []error
 	if rc, err := e.loadRuntime(c); err == nil {
 		errs = append(errs, rc.Delete(true))
 	}
 	errs = append(errs, e.detachNetwork(c.ID))
-	errs = append(errs, snapshot.Unmount(filepath.Join(dir, "rootfs")))
-	errs = append(errs, e.snapshots.Remove(c.ID))
-	errs = append(errs, e.containers.remove(c))
-	return errors.Join(errs...)
+	errs = append(errs, snapshot.Unmount(e.containers.path(c.ID, "rootfs")))
+	deleteLayer, err := e.snapshots.Hide(c.ID)
+	errs = append(errs, err)
+	deleteRecord, err := e.containers.hide(c)
+	errs = append(errs, err)
+	phase.Mark("rm hidden")
+	return func() error {
+		var errs []error
+		for _, del := range []func() error{deleteLayer, deleteRecord} {
+			if del != nil {
+				errs = append(errs, del())
+			}
+			phase.Mark("del one")
+		}
+		return errors.Join(errs...)
+	}, errors.Join(errs...)
 }
 
 // StartAttached starts a container and attaches to it before its process

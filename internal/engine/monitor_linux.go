@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/internal/phase"
 	"log"
 	"net"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	mon "github.com/hull-project/hull/internal/monitor"
@@ -60,6 +62,7 @@ type startReport struct {
 
 // RunMonitor is the monitor's main; it returns the process's exit status.
 func RunMonitor(args []string) int {
+	phase.Mark("mon main")
 	if len(args) < 2 {
 		fmt.Fprintln(os.Stderr, "hull monitor: usage: ROOT ID [--wait-attach|--finish]")
 		return 2
@@ -74,6 +77,7 @@ func RunMonitor(args []string) int {
 		// Started ahead (WarmMonitor): the container and mode come on fd 4
 		// once it exists; end of file means it never will.
 		line, err := bufio.NewReader(os.NewFile(4, "await")).ReadString('\n')
+		phase.Mark("mon got id")
 		f := strings.Fields(line)
 		if err != nil || len(f) == 0 {
 			return 0
@@ -147,11 +151,12 @@ func (m *monitor) runLoop(ready *os.File) int {
 		ready = nil
 		if err != nil {
 			log.Printf("container %s: %v", m.id, err)
-			m.finish()
+			m.finish(nil)
 			return 0
 		}
 		var st mon.ExitStatus
 		if code, exited := reap.ExitedWithin(rc.Pid(), shortLived); exited {
+			phase.Mark("mon exited")
 			// Gone already (a short command): handing it to hull-monitor,
 			// which would exec straight back here, costs more than this.
 			m.hub.StartOutput()
@@ -161,7 +166,7 @@ func (m *monitor) runLoop(ready *os.File) int {
 			m.hub.StartOutput()
 			st = m.hub.Hold(rc.Pid())
 		}
-		if !m.afterExit(st) {
+		if !m.afterExit(rc, st) {
 			return 0
 		}
 	}
@@ -178,7 +183,7 @@ func (m *monitor) resumeAfterExit() int {
 		log.Print(err)
 		return 1
 	}
-	if ho.Exit == nil || !m.afterExit(*ho.Exit) {
+	if ho.Exit == nil || !m.afterExit(nil, *ho.Exit) {
 		return 0
 	}
 	return m.runLoop(nil)
@@ -226,6 +231,7 @@ func (m *monitor) startOnce(ready *os.File) (ociContainer, error) {
 		var rc ociContainer
 		if rc, err = m.start(c); err == nil {
 			reportStart(ready, nil)
+			phase.Mark("mon reported")
 			return rc, nil
 		}
 	}
@@ -244,10 +250,13 @@ func (m *monitor) start(c *Container) (ociContainer, error) {
 	if err := m.eng.joinPath(c); err != nil {
 		return nil, err
 	}
-	if err := m.mountRootfs(); err != nil {
+	spec, err := m.mountRootfs(c)
+	if err != nil {
 		return nil, err
 	}
-	rc, err := m.create(c)
+	phase.Mark("mon mounted")
+	rc, err := m.create(c, spec)
+	phase.Mark("mon created")
 	if err != nil {
 		m.unmountRootfs()
 		return nil, err
@@ -271,6 +280,7 @@ func (m *monitor) start(c *Container) (ociContainer, error) {
 		m.unmountRootfs()
 		return nil, err
 	}
+	phase.Mark("mon started")
 	_, err = m.eng.containers.update(m.id, func(c *Container) error {
 		c.State = State{Status: StatusRunning, Running: true, Pid: rc.Pid(), StartedAt: time.Now().UTC()}
 		recordNetwork(c)
@@ -280,13 +290,13 @@ func (m *monitor) start(c *Container) (ociContainer, error) {
 	return rc, err
 }
 
-func (m *monitor) create(c *Container) (ociContainer, error) {
+func (m *monitor) create(c *Container, spec *specs.Spec) (ociContainer, error) {
 	logFile, err := os.OpenFile(filepath.Join(m.dir, c.ID+"-json.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
 	m.hub.SetLog(logFile)
-	opts := runtime.CreateOptions{Bundle: filepath.Join(m.dir, "bundle")}
+	opts := runtime.CreateOptions{Bundle: filepath.Join(m.dir, "bundle"), Spec: spec}
 	var after func() error
 	if c.Config.Tty {
 		after, err = m.ttyStdio(&opts)
@@ -373,37 +383,48 @@ func (m *monitor) ttyStdio(opts *runtime.CreateOptions) (func() error, error) {
 }
 
 // afterExit records how the container ended and cleans up after it. It
-// reports whether the restart policy starts the container again.
-func (m *monitor) afterExit(st mon.ExitStatus) bool {
-	if rc, err := m.eng.loadRuntimeByID(m.id); err == nil {
+// reports whether the restart policy starts the container again. rc is
+// the container as the runtime started it, or nil to load it.
+func (m *monitor) afterExit(rc ociContainer, st mon.ExitStatus) bool {
+	phase.Mark("mon afterexit")
+	c, err := m.eng.containers.read(m.id)
+	if rc == nil && err == nil {
+		rc, _ = m.eng.loadRuntime(c)
+	}
+	if rc != nil {
 		oom, _ := rc.OOMKillCount()
 		st.OOMKilled = oom > 0
 		if err := rc.Delete(true); err != nil {
 			log.Printf("delete runtime state: %v", err)
 		}
 	}
+	phase.Mark("mon rt deleted")
 	if err := m.eng.detachNetwork(m.id); err != nil {
 		log.Printf("release network: %v", err)
 	}
 	m.unmountRootfs()
-	m.recordExit(st)
+	phase.Mark("mon unmounted")
 	m.last = st
-	c, err := m.eng.containers.read(m.id)
-	if err != nil {
-		m.finish()
+	if err == nil && c.Host.AutoRemove {
+		// The record goes with the container: no need to write the exit.
+		m.finish(c)
+		return false
+	}
+	if c, err = m.recordExit(st); err != nil {
+		m.finish(nil)
 		return false
 	}
 	delay, again := m.restartDelay(c, st.ExitCode)
 	if !again {
-		m.finish()
+		m.finish(c)
 		return false
 	}
 	time.Sleep(delay)
 	return true
 }
 
-func (m *monitor) recordExit(st mon.ExitStatus) {
-	m.eng.containers.update(m.id, func(c *Container) error {
+func (m *monitor) recordExit(st mon.ExitStatus) (*Container, error) {
+	return m.eng.containers.update(m.id, func(c *Container) error {
 		c.State.Status = StatusExited
 		c.State.Running, c.State.Paused, c.State.Restarting = false, false, false
 		c.State.Pid = 0
@@ -456,24 +477,36 @@ func (m *monitor) restartDelay(c *Container, code int) (time.Duration, bool) {
 }
 
 // finish ends the monitor: a --rm container is removed, then waiters hear
-// how it ended, so that `run --rm` returns once nothing is left.
-func (m *monitor) finish() {
+// how it ended, so that `run --rm` returns once it is gone; its files are
+// deleted after that. c is the container's record, or nil to read it.
+func (m *monitor) finish(c *Container) {
 	m.hub.CloseClients()
 	m.hub.Close()
-	if c, err := m.eng.containers.read(m.id); err == nil && c.Host.AutoRemove {
-		if err := m.eng.removeContainer(c); err != nil {
-			log.Printf("remove container %s: %v", m.id, err)
-		}
-		// As docker's --rm, the container's anonymous volumes go too.
-		for _, v := range c.Anonymous {
-			if err := m.eng.RemoveVolume(v); err != nil {
-				log.Printf("remove volume %s: %v", v, err)
-			}
-		}
-	} else {
+	if c == nil {
+		c, _ = m.eng.containers.read(m.id)
+	}
+	if c == nil || !c.Host.AutoRemove {
 		os.Remove(m.socketPath())
+		m.hub.NotifyWaiters(m.last)
+		return
+	}
+	deleteFiles, err := m.eng.dismantle(c)
+	if err != nil {
+		log.Printf("remove container %s: %v", m.id, err)
+		m.recordExit(m.last) // what is left says how it ended
+	}
+	// As docker's --rm, the container's anonymous volumes go too.
+	for _, v := range c.Anonymous {
+		if err := m.eng.RemoveVolume(v); err != nil {
+			log.Printf("remove volume %s: %v", v, err)
+		}
 	}
 	m.hub.NotifyWaiters(m.last)
+	phase.Mark("mon notified")
+	if err := deleteFiles(); err != nil {
+		log.Printf("remove container %s: %v", m.id, err)
+	}
+	phase.Mark("mon deleted")
 }
 
 func selfStart() uint64 {

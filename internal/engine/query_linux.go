@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hull-project/hull/internal/errdefs"
 	"github.com/hull-project/hull/internal/runtime"
 	"github.com/hull-project/hull/internal/snapshot"
 )
@@ -21,7 +22,10 @@ func (e *Engine) Get(ref string) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.refresh(c), nil
+	if c = e.refresh(c); c == nil {
+		return nil, errdefs.NotFound("No such container: " + ref)
+	}
+	return c, nil
 }
 
 // List returns all containers, newest first, with statuses brought up to date.
@@ -31,15 +35,22 @@ func (e *Engine) List() ([]*Container, error) {
 		return nil, err
 	}
 	e.net.Collect()
-	for i, c := range all {
-		all[i] = e.refresh(c)
+	// What a crashed removal left is deleted by the next look.
+	e.containers.sweepTrash()
+	e.snapshots.SweepTrash()
+	live := all[:0]
+	for _, c := range all {
+		if c = e.refresh(c); c != nil {
+			live = append(live, c)
+		}
 	}
-	return all, nil
+	return live, nil
 }
 
 // refresh checks a running record against the kernel: if its monitor died
 // and the process with it, the container is recorded as exited and its
-// leftovers released; if the process lives on, it is still running.
+// leftovers released, or, a --rm container, removed (refresh returns nil);
+// if the process lives on, it is still running.
 func (e *Engine) refresh(c *Container) *Container {
 	if !c.State.Running || runtime.ProcessAlive(c.MonitorPid, c.MonitorStart) {
 		if c.State.Running && e.isPaused(c) {
@@ -69,6 +80,12 @@ func (e *Engine) refresh(c *Container) *Container {
 	})
 	if err != nil {
 		return c
+	}
+	if updated.Host.AutoRemove && !updated.State.Running {
+		// As dockerd does at its start for --rm containers it finds ended.
+		if err := e.removeContainer(updated); err == nil {
+			return nil
+		}
 	}
 	return updated
 }

@@ -23,28 +23,26 @@ func imageConfig(entrypoint, cmd, env []string, workdir, user string, ports map[
 
 // mountRootfs mounts the container's overlay root, then resolves the
 // container's user against the image's /etc/passwd now that it is there.
-func (m *monitor) mountRootfs() error {
+// It returns the bundle's config as it wrote it.
+func (m *monitor) mountRootfs(c *Container) (*specs.Spec, error) {
 	mounts, err := m.eng.snapshots.Mounts(m.id)
 	if err != nil {
-		return fmt.Errorf("root file system: %w", err)
+		return nil, fmt.Errorf("root file system: %w", err)
 	}
 	target := filepath.Join(m.dir, "rootfs")
 	if err := snapshot.Apply(mounts, target); err != nil {
-		return fmt.Errorf("mount root file system: %w", err)
+		return nil, fmt.Errorf("mount root file system: %w", err)
 	}
-	c, err := m.eng.containers.read(m.id)
+	spec, err := resolveBundleUser(filepath.Join(m.dir, "bundle", "config.json"), target, c.Config.User)
 	if err != nil {
-		return err
-	}
-	if err := resolveBundleUser(filepath.Join(m.dir, "bundle", "config.json"), target, c.Config.User); err != nil {
 		m.unmountRootfs()
-		return err
+		return nil, err
 	}
 	if err := m.eng.copyUpVolumes(c, target); err != nil {
 		m.unmountRootfs()
-		return err
+		return nil, err
 	}
-	return nil
+	return spec, nil
 }
 
 func (m *monitor) unmountRootfs() {
@@ -52,29 +50,30 @@ func (m *monitor) unmountRootfs() {
 }
 
 // resolveBundleUser writes the uid, gid and groups of user (a name or
-// number, as --user and the image's User give it) into the bundle.
-func resolveBundleUser(configPath, rootfs, user string) error {
+// number, as --user and the image's User give it) into the bundle, and
+// returns the bundle's config.
+func resolveBundleUser(configPath, rootfs, user string) (*specs.Spec, error) {
 	data, err := os.ReadFile(configPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var spec specs.Spec
 	if err := json.Unmarshal(data, &spec); err != nil {
-		return err
+		return nil, err
 	}
 	u, home, err := specgen.ResolveUser(rootfs, user)
 	if err != nil {
-		return fmt.Errorf("unable to find user %s: %w", user, err)
+		return nil, fmt.Errorf("unable to find user %s: %w", user, err)
 	}
 	specgen.SetUser(&spec, u)
 	if !hasEnv(spec.Process.Env, "HOME") && home != "" {
 		spec.Process.Env = append(spec.Process.Env, "HOME="+home)
 	}
-	out, err := json.MarshalIndent(&spec, "", "  ")
+	out, err := json.Marshal(&spec)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return os.WriteFile(configPath, out, 0o600)
+	return &spec, os.WriteFile(configPath, out, 0o600)
 }
 
 func hasEnv(env []string, key string) bool {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -21,6 +22,7 @@ import (
 //	<dir>/<id>/<id>-json.log     its log, in docker's json-file format
 //	<dir>/<id>/bundle/           the OCI bundle the runtime runs
 //	<dir>/.names/<name>          holds the id that owns the name
+//	<dir>/.trash/rm-*/<id>       a removed container's files, being deleted
 //
 // A name is claimed by creating its file with O_EXCL, so two concurrent
 // creates can never take the same name. A record changes only under an
@@ -29,11 +31,17 @@ type containerStore struct {
 	dir string
 }
 
-const recordFile = "container.json"
+const (
+	recordFile = "container.json"
+	// trashDir holds removed containers' directories until they are deleted.
+	trashDir = ".trash"
+)
 
 func newContainerStore(dir string) (*containerStore, error) {
-	if err := os.MkdirAll(filepath.Join(dir, ".names"), 0o700); err != nil {
-		return nil, fmt.Errorf("create container store %s: %w", dir, err)
+	for _, sub := range []string{".names", trashDir} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return nil, fmt.Errorf("create container store %s: %w", dir, err)
+		}
 	}
 	return &containerStore{dir: dir}, nil
 }
@@ -64,20 +72,32 @@ func (s *containerStore) releaseName(name, id string) {
 	}
 }
 
-// create writes a new container's record; the name must be claimed.
+// create writes a new container's first record; the name must be
+// claimed. Not to disk yet: creation writes the finished record next.
 func (s *containerStore) create(c *Container) error {
 	if err := os.Mkdir(s.path(c.ID), 0o711); err != nil {
 		return fmt.Errorf("create container directory: %w", err)
 	}
-	return s.write(c)
+	return s.put(c, false)
 }
 
+// write replaces a container's record. It reaches the disk before write
+// returns, but for a --rm container's: that record is deleted when the
+// container ends, and after a crash what is left of it is removed.
 func (s *containerStore) write(c *Container) error {
-	data, err := json.MarshalIndent(c, "", "  ")
+	return s.put(c, !c.Host.AutoRemove)
+}
+
+func (s *containerStore) put(c *Container, durable bool) error {
+	data, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
-	return atomicfile.ReplaceFile(s.path(c.ID, recordFile), data, 0o600)
+	path := s.path(c.ID, recordFile)
+	if !durable {
+		return atomicfile.ReplaceUnsynced(path, data, 0o600)
+	}
+	return atomicfile.ReplaceFile(path, data, 0o600)
 }
 
 func (s *containerStore) read(id string) (*Container, error) {
@@ -130,8 +150,43 @@ func (s *containerStore) lock(id string) (func(), error) {
 
 // remove deletes a container's directory and name.
 func (s *containerStore) remove(c *Container) error {
+	deleteFiles, err := s.hide(c)
+	if err != nil {
+		return err
+	}
+	return deleteFiles()
+}
+
+// hide is remove in two steps: the container is gone from the store (its
+// name free, its directory moved into .trash) when hide returns, and its
+// files are deleted when the returned function is called.
+func (s *containerStore) hide(c *Container) (deleteFiles func() error, err error) {
 	s.releaseName(c.Name, c.ID)
-	return os.RemoveAll(s.path(c.ID))
+	trash, err := os.MkdirTemp(filepath.Join(s.dir, trashDir), "rm-")
+	if err != nil {
+		return nil, fmt.Errorf("remove container %s: %w", c.ID, err)
+	}
+	if err := os.Rename(s.path(c.ID), filepath.Join(trash, c.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		os.Remove(trash)
+		return nil, fmt.Errorf("remove container %s: %w", c.ID, err)
+	}
+	return func() error { return os.RemoveAll(trash) }, nil
+}
+
+// sweepTrash deletes what removals left in .trash when their process died
+// first: entries older than a minute (a younger one may still be in the
+// hands of its remover).
+func (s *containerStore) sweepTrash() {
+	dir := filepath.Join(s.dir, trashDir)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Minute {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func (s *containerStore) ids() ([]string, error) {

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/internal/phase"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,6 +36,9 @@ type CreateOptions struct {
 	PreserveFDs int
 	// Stdio defaults to the caller's own.
 	Stdio [3]*os.File
+	// Spec, if set, is the bundle's config.json as its caller has just
+	// written it, so that it is not read and parsed again.
+	Spec *specs.Spec
 }
 
 // Create sets up container id from its bundle and leaves its init process
@@ -43,10 +47,11 @@ func (r *Runtime) Create(id string, opts CreateOptions) (*Container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	spec, rootfsPath, err := loadBundle(opts.Bundle)
+	spec, rootfsPath, err := loadBundle(opts.Bundle, opts.Spec)
 	if err != nil {
 		return nil, err
 	}
+	phase.Mark("rt bundle loaded")
 	if spec.Process.Terminal && opts.ConsoleSocket == "" && opts.Console == nil {
 		return nil, invalid("process.terminal is true but no --console-socket was given: pass one, or set terminal to false in config.json")
 	}
@@ -65,8 +70,9 @@ func (r *Runtime) Create(id string, opts CreateOptions) (*Container, error) {
 	return c, nil
 }
 
-// loadBundle reads and validates a bundle's config and finds its rootfs.
-func loadBundle(bundle string) (*specs.Spec, string, error) {
+// loadBundle reads (unless given) and validates a bundle's config and
+// finds its rootfs.
+func loadBundle(bundle string, given *specs.Spec) (*specs.Spec, string, error) {
 	if bundle == "" {
 		bundle = "."
 	}
@@ -74,9 +80,11 @@ func loadBundle(bundle string) (*specs.Spec, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	spec, err := LoadSpec(abs)
-	if err != nil {
-		return nil, "", err
+	spec := given
+	if spec == nil {
+		if spec, err = LoadSpec(abs); err != nil {
+			return nil, "", err
+		}
 	}
 	if err := validateSpec(spec); err != nil {
 		return nil, "", err
@@ -147,6 +155,7 @@ func (c *Container) create(opts CreateOptions) error {
 	if err := cg.Create(resources); err != nil {
 		return fmt.Errorf("create cgroup: %w", err)
 	}
+	phase.Mark("rt cgroup created")
 	console, err := consoleConnection(opts.ConsoleSocket, opts.Console, spec.Process.Terminal)
 	if err != nil {
 		return err
@@ -158,6 +167,7 @@ func (c *Container) create(opts CreateOptions) error {
 	if err != nil {
 		return err
 	}
+	phase.Mark("rt seccomp")
 	preserve := preservedFiles(opts.PreserveFDs)
 	req := &spawnRequest{
 		boot:       newContainerBootstrap(spec, cg.ProcsFiles()),
@@ -175,6 +185,7 @@ func (c *Container) create(opts CreateOptions) error {
 	if err != nil {
 		return err
 	}
+	phase.Mark("rt spawned")
 	Debugf("container %s init process %d is waiting for start", c.state.ID, pid)
 	if pids != nil {
 		if err := cg.Set(&specs.LinuxResources{Pids: pids}); err != nil {
@@ -186,6 +197,7 @@ func (c *Container) create(opts CreateOptions) error {
 		unix.Kill(pid, unix.SIGKILL)
 		return err
 	}
+	phase.Mark("rt recorded")
 	if opts.PidFile != "" {
 		if err := WritePidFile(opts.PidFile, pid); err != nil {
 			unix.Kill(pid, unix.SIGKILL)

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/internal/phase"
 	"os"
 	goruntime "runtime"
 	"strconv"
@@ -23,6 +24,7 @@ const InitArg = "init"
 // it runs, nsenter.c has placed this process in the container's cgroups and
 // namespaces. It never returns: it executes the user's program or exits.
 func Init() {
+	phase.Mark("init start")
 	goruntime.LockOSThread()
 	fd, err := strconv.Atoi(os.Getenv("_HULL_INITPIPE"))
 	if err != nil {
@@ -63,6 +65,7 @@ func initProcess(sock *os.File) error {
 	if err := readJSON(sock, &cfg); err != nil {
 		return fmt.Errorf("read init config: %w", err)
 	}
+	phase.Mark("init cfg read")
 	unix.Close(cfg.ExeFD)
 	unix.Close(envFD("_HULL_BOOTSTRAP"))
 	// Nothing of the runtime's may reach a hook or the container by accident.
@@ -92,10 +95,12 @@ func containerInit(sock *os.File, cfg *initConfig) error {
 	if err := rootfs.Prepare(rc); err != nil {
 		return fmt.Errorf("prepare rootfs: %w", err)
 	}
+	phase.Mark("init prepared")
 	state, err := awaitRuntimeHooks(sock)
 	if err != nil {
 		return err
 	}
+	phase.Mark("init hooks done")
 	if spec.Hooks != nil {
 		if err := runHooks("createContainer", spec.Hooks.CreateContainer, state); err != nil {
 			return err
@@ -116,6 +121,7 @@ func containerInit(sock *os.File, cfg *initConfig) error {
 	if err := rootfs.Finish(rc); err != nil {
 		return fmt.Errorf("finish rootfs: %w", err)
 	}
+	phase.Mark("init finished")
 	path, err := prepareProcess(cfg)
 	if err != nil {
 		return err
@@ -124,9 +130,11 @@ func containerInit(sock *os.File, cfg *initConfig) error {
 		return err
 	}
 	sock.Close()
+	phase.Mark("init created sent")
 	if err := awaitStart(cfg.FifoFD); err != nil {
 		return err
 	}
+	phase.Mark("init start recvd")
 	if spec.Hooks != nil {
 		// runc reports "created" here: the user's program has not run yet.
 		state.Status = specs.StateCreated

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/hull-project/hull/internal/phase"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,6 +78,7 @@ func spawn(req *spawnRequest) (pid int, err error) {
 	if err != nil {
 		return 0, err
 	}
+	phase.Mark("sp exe")
 	defer exe.Close()
 	bootParent, bootChild, err := socketPair("bootstrap")
 	if err != nil {
@@ -93,6 +95,7 @@ func spawn(req *spawnRequest) (pid int, err error) {
 	var v2 string
 	req.boot.cgroupProcs, v2 = cgroupJoin(req.boot.cgroupProcs)
 	cmd, err := buildCommand(req, exe, bootChild, initChild, v2)
+	phase.Mark("sp built")
 	bootChild.Close()
 	initChild.Close()
 	if err != nil {
@@ -102,6 +105,7 @@ func spawn(req *spawnRequest) (pid int, err error) {
 	if err != nil {
 		return 0, err
 	}
+	phase.Mark("sp bootstrapped")
 	if err := handshake(initParent, req, pid); err != nil {
 		unix.Kill(pid, unix.SIGKILL)
 		return 0, err
@@ -137,12 +141,16 @@ func buildCommand(req *spawnRequest, exe, boot, init *os.File, cgroupV2 string) 
 		req.config.FifoFD = next(req.fifo)
 	}
 	req.config.PreserveFDs = len(req.preserve)
+	// One P: fewer threads for the pids limit to count, and a quicker start.
+	env := []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(bootFD), "_HULL_INITPIPE=" + strconv.Itoa(initFD), "GOMAXPROCS=1"}
+	if phase.Enabled() {
+		env = append(env, phase.EnvVar+"="+phase.Path())
+	}
 	command := func() *exec.Cmd {
 		return &exec.Cmd{
-			Path: "/proc/self/fd/" + strconv.Itoa(exeFD),
-			Args: []string{"hull-runtime", "init"},
-			// One P: fewer threads for the pids limit to count, and a quicker start.
-			Env:        []string{"_HULL_BOOTSTRAP=" + strconv.Itoa(bootFD), "_HULL_INITPIPE=" + strconv.Itoa(initFD), "GOMAXPROCS=1"},
+			Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
+			Args:       []string{"hull-runtime", "init"},
+			Env:        env,
 			Stdin:      req.stdio[0],
 			Stdout:     req.stdio[1],
 			Stderr:     req.stdio[2],

@@ -83,7 +83,8 @@ func saveState(dir string, s *State) error {
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	return atomicfile.ReplaceFile(filepath.Join(dir, stateFile), data, 0o600)
+	// Under /run: it describes processes, which a reboot ends anyway.
+	return atomicfile.ReplaceUnsynced(filepath.Join(dir, stateFile), data, 0o600)
 }
 
 // OCIState is the state the OCI spec defines: what `state` prints and what

@@ -157,19 +157,34 @@ func (s *Store) MergedDir(id string) string {
 // Remove deletes the container's writable layer. It refuses while the
 // container's root is still mounted in this mount namespace.
 func (s *Store) Remove(id string) error {
-	p, err := s.existing(id)
+	deleteFiles, err := s.Hide(id)
 	if err != nil {
 		return err
 	}
-	if at, mounted, err := rootMounted(p.upper(), p.merged()); err != nil {
-		return fmt.Errorf("remove container snapshot %s: %w", id, err)
-	} else if mounted {
-		return errdefs.Conflict(fmt.Sprintf("remove container snapshot %s: its root is still mounted at %s", id, at))
-	}
-	if err := s.discard(p.dir); err != nil {
+	if err := deleteFiles(); err != nil {
 		return fmt.Errorf("remove container snapshot %s: %w", id, err)
 	}
 	return nil
+}
+
+// Hide is Remove in two steps: the snapshot is gone from the store when
+// Hide returns, and its files are deleted when the returned function is
+// called. A caller that someone waits for (run --rm) answers in between.
+func (s *Store) Hide(id string) (deleteFiles func() error, err error) {
+	p, err := s.existing(id)
+	if err != nil {
+		return nil, err
+	}
+	if at, mounted, err := rootMounted(p.upper(), p.merged()); err != nil {
+		return nil, fmt.Errorf("remove container snapshot %s: %w", id, err)
+	} else if mounted {
+		return nil, errdefs.Conflict(fmt.Sprintf("remove container snapshot %s: its root is still mounted at %s", id, at))
+	}
+	trash, err := s.hide(p.dir)
+	if err != nil {
+		return nil, fmt.Errorf("remove container snapshot %s: %w", id, err)
+	}
+	return func() error { return removeAll(trash) }, nil
 }
 
 // Usage returns the bytes held in the container's writable layer: the sizes

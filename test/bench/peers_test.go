@@ -126,6 +126,9 @@ var hullSetup = onceFor(func(b *testing.B) (*peer, error) {
 	if os.Getenv("HULL_BENCH_BIN") != "" {
 		builds = nil
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	for i, args := range builds {
 		cmd := exec.Command(args[0], args[1:]...)
 		if i == 1 { // static, as `make build` makes it: it is also --init

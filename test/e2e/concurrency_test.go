@@ -61,7 +61,7 @@ func TestChurn(t *testing.T) {
 			t.Fatalf("cycle %d: rm: %s\nps -a: %s\nmonitor log: %s", i, r.stderr, mustHull(t, "ps", "-a"), log)
 		}
 	}
-	if leaks := leftovers(); len(leaks) > 0 {
+	if leaks := settledLeftovers(); len(leaks) > 0 {
 		t.Fatalf("after %d run/rm cycles: %v", cycles, leaks)
 	}
 }

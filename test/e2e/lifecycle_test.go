@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -47,7 +49,7 @@ func TestMonitorDeathIsReportedHonestly(t *testing.T) {
 		return strings.Contains(mustHull(t, "ps", "-a", "--filter", "id="+id), "Exited")
 	})
 	mustHull(t, "rm", id)
-	if leaks := leftovers(); len(leaks) > 0 {
+	if leaks := settledLeftovers(); len(leaks) > 0 {
 		t.Fatalf("after the monitor died and the container was removed: %v", leaks)
 	}
 }
@@ -73,5 +75,25 @@ func TestPauseUnpauseAndStats(t *testing.T) {
 func TestVersionFormat(t *testing.T) {
 	if out := strings.TrimSpace(mustHull(t, "version", "--format", "{{.Client.Os}}/{{.Server.Arch}}")); !strings.HasPrefix(out, "linux/") {
 		t.Fatalf("version --format = %q", out)
+	}
+}
+
+// TestRmContainerRemovedAfterCrash kills a --rm container together with its
+// monitor: the next hull command that looks removes it, as dockerd removes
+// the --rm containers it finds ended when it starts.
+func TestRmContainerRemovedAfterCrash(t *testing.T) {
+	id := runDetached(t, "--rm", "busybox", "sleep", "60")
+	monitor := inspect(t, id, "{{.Hull.MonitorPid}}")
+	pid := inspect(t, id, "{{.State.Pid}}")
+	exec.Command("kill", "-9", monitor, pid).Run()
+	waitFor(t, "the container to be gone", func() bool { _, err := os.Stat("/proc/" + pid); return err != nil })
+	if out := mustHull(t, "ps", "-a", "-q", "--no-trunc"); strings.Contains(out, id) {
+		t.Fatalf("hull ps -a still lists the crashed --rm container:\n%s", out)
+	}
+	if r := hull(t, "inspect", id); r.code == 0 {
+		t.Fatal("inspect still finds the crashed --rm container")
+	}
+	if leaks := settledLeftovers(); len(leaks) > 0 {
+		t.Fatalf("after the crash and hull ps: %v", leaks)
 	}
 }

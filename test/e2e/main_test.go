@@ -81,7 +81,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	code := m.Run()
-	if leaks := leftovers(); len(leaks) > 0 {
+	if leaks := settledLeftovers(); len(leaks) > 0 {
 		fmt.Printf("e2e: left behind after the tests:\n  %s\n", strings.Join(leaks, "\n  "))
 		if code == 0 {
 			code = 1
@@ -198,7 +198,30 @@ func leftovers() []string {
 	for _, r := range records {
 		out = append(out, "container record: "+r)
 	}
+	for _, dir := range []string{filepath.Join(root, "containers", ".trash"), filepath.Join(root, "snapshots", "tmp")} {
+		trash, _ := filepath.Glob(filepath.Join(dir, "*"))
+		for _, t := range trash {
+			out = append(out, trashLeak+t)
+		}
+	}
 	return append(out, networkLeftovers()...)
+}
+
+// trashLeak starts the leftovers that are a removed container's files not
+// yet deleted: a `run --rm` returns before its monitor deletes them.
+const trashLeak = "removed files not deleted: "
+
+// settledLeftovers is leftovers once monitors that are still finishing
+// (deleting a removed container's files) have had a moment to end.
+func settledLeftovers() []string {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		leaks := leftovers()
+		if len(leaks) == 0 || time.Now().After(deadline) {
+			return leaks
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // networkLeftovers lists what containers' networking left: sandboxes

@@ -5,6 +5,12 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 RUNC    ?= $(shell command -v runc)
 
+# hull and hull-runtime link statically (the C stage asks for it): a
+# container start executes them three times, and the dynamic loader cost
+# each time. Pure-Go name and user lookups keep static glibc from needing
+# the host's NSS modules. Exported, so the binaries tests build get it too.
+export GOFLAGS := -tags=netgo,osusergo $(GOFLAGS)
+
 .PHONY: all build install test test-runc bench setup clean help
 
 all: build

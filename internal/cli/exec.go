@@ -37,7 +37,7 @@ func newExecCommand() *cobra.Command {
 	fl.BoolVarP(&interactive, "interactive", "i", false, "Keep STDIN open even if not attached")
 	fl.BoolVarP(&tty, "tty", "t", false, "Allocate a pseudo-TTY")
 	fl.BoolVar(&privileged, "privileged", false, "Give extended privileges to the command")
-	fl.StringArrayVarP(&env, "env", "e", nil, "Set environment variables")
+	stringList(fl, &env, "env", "e", "Set environment variables")
 	fl.StringVarP(&workdir, "workdir", "w", "", "Working directory inside the container")
 	fl.StringVarP(&user, "user", "u", "", "Username or UID (format: <name|uid>[:<group|gid>])")
 	return cmd

@@ -39,7 +39,7 @@ func newImagesCommand() *cobra.Command {
 	fl.BoolVar(&f.digests, "digests", false, "Show digests")
 	fl.BoolVar(&f.noTrunc, "no-trunc", false, "Don't truncate output")
 	fl.StringVar(&f.format, "format", "", "Format output using a custom template")
-	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "Filter output based on conditions provided (dangling=true|false, reference=PATTERN)")
+	stringList(fl, &f.filters, "filter", "f", "Filter output based on conditions provided (dangling=true|false, reference=PATTERN)")
 	return cmd
 }
 

@@ -30,7 +30,7 @@ func newImportCommand() *cobra.Command {
 			return runImport(cmd, args, f)
 		},
 	}
-	cmd.Flags().StringArrayVarP(&f.changes, "change", "c", nil, "Apply Dockerfile instruction to the created image")
+	stringList(cmd.Flags(), &f.changes, "change", "c", "Apply Dockerfile instruction to the created image")
 	cmd.Flags().StringVarP(&f.message, "message", "m", "", "Set commit message for imported image")
 	cmd.Flags().StringVar(&f.platform, "platform", "", "Set platform if server is multi-platform capable")
 	return cmd

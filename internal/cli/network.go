@@ -72,7 +72,7 @@ func newNetworkCreate() *cobra.Command {
 	fl.StringVar(&subnet, "subnet", "", "Subnet in CIDR format that represents a network segment")
 	fl.StringVar(&gateway, "gateway", "", "IPv4 Gateway for the master subnet")
 	fl.BoolVar(&internal, "internal", false, "Restrict external access to the network")
-	fl.StringArrayVar(&labels, "label", nil, "Set metadata on a network")
+	stringList(fl, &labels, "label", "", "Set metadata on a network")
 	return cmd
 }
 
@@ -121,7 +121,7 @@ func newNetworkLs() *cobra.Command {
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display network IDs")
 	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "Do not truncate the output")
 	cmd.Flags().StringVar(&format, "format", "", "Format output using a Go template")
-	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "Provide filter values (e.g. 'name=bridge')")
+	stringList(cmd.Flags(), &filters, "filter", "f", "Provide filter values (e.g. 'name=bridge')")
 	return cmd
 }
 
@@ -251,7 +251,7 @@ func newNetworkConnect() *cobra.Command {
 			return eng.NetworkConnect(args[0], args[1], engine.NetworkRequest{Aliases: aliases, IP: ip})
 		},
 	}
-	cmd.Flags().StringArrayVar(&aliases, "alias", nil, "Add network-scoped alias for the container")
+	stringList(cmd.Flags(), &aliases, "alias", "", "Add network-scoped alias for the container")
 	cmd.Flags().StringVar(&ip, "ip", "", "IPv4 address (e.g., 172.30.100.104)")
 	return cmd
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"text/template"
 	"time"
@@ -53,7 +54,7 @@ func newPsCommand() *cobra.Command {
 	fl.IntVarP(&f.last, "last", "n", -1, "Show n last created containers (includes all states)")
 	fl.BoolVar(&f.noTrunc, "no-trunc", false, "Don't truncate output")
 	fl.BoolVarP(&f.size, "size", "s", false, "Display total file sizes")
-	fl.StringArrayVarP(&f.filters, "filter", "f", nil, "Filter output based on conditions provided")
+	stringList(fl, &f.filters, "filter", "f", "Filter output based on conditions provided")
 	fl.StringVar(&f.format, "format", "", "Format output using a Go template")
 	return cmd
 }
@@ -194,12 +195,12 @@ var psHeaders = map[string]string{
 	"State": "STATE", "Size": "SIZE", "Labels": "LABELS",
 }
 
-var fieldRef = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
+var fieldRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`{{\s*\.(\w+)\s*}}`) })
 
 // tableHeader turns a table template into its header line, as docker does.
 func tableHeader(format string, headers map[string]string) string {
-	return fieldRef.ReplaceAllStringFunc(format, func(ref string) string {
-		name := fieldRef.FindStringSubmatch(ref)[1]
+	return fieldRef().ReplaceAllStringFunc(format, func(ref string) string {
+		name := fieldRef().FindStringSubmatch(ref)[1]
 		if h, ok := headers[name]; ok {
 			return h
 		}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -19,7 +20,7 @@ import (
 // anonymous volume (-v /path) gets a random 64-hex name and goes with its
 // container on rm -v.
 
-var volumeName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+var volumeName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
 
 // Volume is one named volume.
 type Volume struct {
@@ -36,7 +37,7 @@ func (e *Engine) CreateVolume(name string) (*Volume, error) {
 	if name == "" {
 		name = names.NewID()
 	}
-	if !volumeName.MatchString(name) {
+	if !volumeName().MatchString(name) {
 		return nil, errdefs.InvalidArgument(fmt.Sprintf("create %s: %q includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed", name, name))
 	}
 	dir := e.volumeDir(name)

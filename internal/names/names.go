@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Random returns a name like "focused_turing". When retry is above zero (the
@@ -32,12 +33,12 @@ func Random(retry int) string {
 
 // validName is Docker's rule for container names; the leading slash is the
 // form the Docker API reports names in.
-var validName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) })
 
 // Valid reports whether name may name a container, with Docker's message
 // when it may not.
 func Valid(name string) error {
-	if !validName.MatchString(name) {
+	if !validName().MatchString(name) {
 		return fmt.Errorf("invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name)
 	}
 	return nil

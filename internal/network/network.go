@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -52,10 +53,10 @@ func pseudoNetwork(name string) *Network {
 	return &Network{ID: hex.EncodeToString(sum[:]), Name: name, Driver: driver}
 }
 
-var validNetworkName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var validNetworkName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) })
 
 func checkName(name string) error {
-	if !validNetworkName.MatchString(name) || len(name) > 128 {
+	if !validNetworkName().MatchString(name) || len(name) > 128 {
 		return fmt.Errorf("invalid network name %q: use letters, digits, '_', '.' and '-', starting with a letter or digit", name)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -51,14 +52,14 @@ type State struct {
 
 const stateFile = "state.json"
 
-var validID = regexp.MustCompile(`^[\w+\-.]+$`)
+var validID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+\-.]+$`) })
 
 // ValidateID refuses ids that could name a path outside the runtime root.
 func ValidateID(id string) error {
 	if id == "" {
 		return errdefs.InvalidArgument("container id cannot be empty")
 	}
-	if !validID.MatchString(id) || id == "." || id == ".." || len(id) > 1024 {
+	if !validID().MatchString(id) || id == "." || id == ".." || len(id) > 1024 {
 		return errdefs.InvalidArgument(fmt.Sprintf("invalid container id %q: use letters, digits, '_', '+', '-' and '.'", id))
 	}
 	return nil

@@ -2,22 +2,28 @@ package snapshot
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/hull-project/hull/internal/errdefs"
 )
 
-var (
-	hexDigest   = regexp.MustCompile(`^[0-9a-f]+$`)
-	digestSizes = map[string]int{"sha256": 64, "sha512": 128}
-)
+var digestSizes = map[string]int{"sha256": 64, "sha512": 128}
+
+// isLowerHex reports whether s is non-empty and all lower-case hex digits.
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // chainHex checks a chain id ("sha256:<hex>") and returns its hex part,
 // which names the layer's directory.
 func chainHex(chainID string) (string, error) {
 	alg, hex, ok := strings.Cut(chainID, ":")
-	if n, known := digestSizes[alg]; !ok || !known || len(hex) != n || !hexDigest.MatchString(hex) {
+	if n, known := digestSizes[alg]; !ok || !known || len(hex) != n || !isLowerHex(hex) {
 		return "", errdefs.InvalidArgument(fmt.Sprintf("invalid chain id %q", chainID))
 	}
 	return hex, nil
@@ -26,7 +32,7 @@ func chainHex(chainID string) (string, error) {
 // chainIDOf turns a layer directory name back into its chain id.
 func chainIDOf(hex string) (string, bool) {
 	for alg, n := range digestSizes {
-		if len(hex) == n && hexDigest.MatchString(hex) {
+		if len(hex) == n && isLowerHex(hex) {
 			return alg + ":" + hex, true
 		}
 	}

@@ -1,3 +1,9 @@
+// hull's processes size themselves (GOMAXPROCS) by the machine, not by
+// cgroup CPU limits: reading those costs every start a few files, and
+// re-reading them every second would wake every idle container monitor.
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 // Command hull-monitor holds a running container for hull: its stdio, its
 // log, its attach clients, its exit. Run as docker-init it is also the
 // small init of `hull run --init`. hull starts it by execve, handing

@@ -1,3 +1,9 @@
+// hull's processes size themselves (GOMAXPROCS) by the machine, not by
+// cgroup CPU limits: reading those costs every start a few files, and
+// re-reading them every second would wake every idle container monitor.
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 // Command hull-runtime is hull's OCI runtime with runc's command line, so
 // that containerd, dockerd and podman can run it where they run runc.
 package main

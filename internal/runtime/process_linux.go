@@ -36,6 +36,22 @@ type initConfig struct {
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 }
 
+// specForInit is the part of spec that the container's process reads,
+// for initConfig: the process travels beside it, the seccomp filter goes
+// compiled, and resources are the parent's business (cgroups). Decoding
+// JSON is most of what the new process does before its mounts; less of it
+// starts containers sooner.
+func specForInit(spec *specs.Spec) *specs.Spec {
+	s := *spec
+	s.Process, s.Annotations = nil, nil
+	if spec.Linux != nil {
+		linux := *spec.Linux
+		linux.Seccomp, linux.Resources = nil, nil
+		s.Linux = &linux
+	}
+	return &s
+}
+
 const (
 	modeInit = "init"
 	modeExec = "exec"

@@ -1,7 +1,6 @@
 package seccomp
 
 import (
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -12,13 +11,6 @@ import (
 	"github.com/hull-project/hull/internal/runtime/caps"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
-
-// dockerDefaultJSON is Docker's default profile in moby's profile format
-// (the allow list of moby's profiles/seccomp/default.json), which adds an
-// archMap and per-rule includes/excludes to the OCI form.
-//
-//go:embed docker_default.json
-var dockerDefaultJSON []byte
 
 // dockerProfile is moby's profile format.
 type dockerProfile struct {
@@ -83,11 +75,8 @@ var goArchs = map[string]specs.Arch{
 // capability the container lacks are left out, and so are rules for other
 // architectures.
 func DockerDefault(capabilities []string) (*specs.LinuxSeccomp, error) {
-	var p dockerProfile
-	if err := json.Unmarshal(dockerDefaultJSON, &p); err != nil {
-		return nil, fmt.Errorf("seccomp: parse built-in docker profile: %w", err)
-	}
-	return p.resolve(target{
+	// docker_default.json, compiled in (docker_default_gen.go).
+	return dockerDefaultProfile().resolve(target{
 		arch:   goArchs[runtime.GOARCH],
 		caps:   normalizeCaps(capabilities),
 		kernel: kernelVersion(),

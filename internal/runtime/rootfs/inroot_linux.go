@@ -127,6 +127,10 @@ func (r *root) resolve(p string) (string, error) {
 // is a symlink to a path that does not exist yet has that path created,
 // inside the root, as runc's MkdirAllInRoot does.
 func (r *root) mkdirAll(p string) error {
+	// Mount points mostly exist already; one lookup says so.
+	if fd, err := r.open(p, unix.O_PATH|unix.O_DIRECTORY); err == nil {
+		return unix.Close(fd)
+	}
 	return r.mkdirAllFollowing(p, 0)
 }
 
@@ -136,11 +140,28 @@ func (r *root) mkdirAllFollowing(p string, links int) error {
 	}
 	cur := "/"
 	parts := strings.Split(strings.Trim(path.Clean(p), "/"), "/")
-	for i, name := range parts {
+	// Start below the deepest ancestor that is a directory already (or a
+	// link to one inside the root): mostly the parent.
+	start := 0
+	for i := len(parts) - 1; i > 0; i-- {
+		dir := "/" + path.Join(parts[:i]...)
+		if fd, err := r.open(dir, unix.O_PATH|unix.O_DIRECTORY); err == nil {
+			unix.Close(fd)
+			cur, start = dir, i
+			break
+		}
+	}
+	for i := start; i < len(parts); i++ {
+		name := parts[i]
 		if name == "" {
 			continue
 		}
 		next := path.Join(cur, name)
+		if fd, err := r.open(next, unix.O_PATH|unix.O_DIRECTORY); err == nil {
+			unix.Close(fd) // a directory, or a link to one inside the root
+			cur = next
+			continue
+		}
 		if target, ok := r.danglingLink(next); ok {
 			if !path.IsAbs(target) {
 				target = path.Join(cur, target)

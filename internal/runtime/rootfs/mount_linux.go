@@ -80,21 +80,18 @@ func (s *setup) mountFS(e entry, data string) error {
 	if err := s.root.mkdirAll(e.dest); err != nil {
 		return err
 	}
-	// Later steps reopen the destination: use the path it resolved to, as
-	// the mount may hide a symlink on the way (a link to its parent).
-	dest, err := s.root.resolve(e.dest)
-	if err != nil {
-		return err
-	}
-	e.dest = dest
 	flags := e.opts.flags
 	if delayedReadonly(e) {
 		flags &^= unix.MS_RDONLY
 	}
-	err = s.root.at(e.dest, func(target, resolved string) error {
+	err := s.root.at(e.dest, func(target, resolved string) error {
 		if err := checkProcDest(resolved, e.typ == "proc"); err != nil {
 			return err
 		}
+		// Later steps reopen the destination: use the path it resolved
+		// to, as the mount may hide a symlink on the way (a link to its
+		// parent).
+		e.dest = resolved
 		return s.m.mount(e.source, target, e.typ, flags, data)
 	})
 	if err != nil {
@@ -212,19 +209,20 @@ func (s *setup) mountBind(e entry) error {
 	if err != nil {
 		return err
 	}
-	if e.dest, err = s.root.resolve(e.dest); err != nil {
-		return err
-	}
 	if e.opts.flags&unix.MS_REMOUNT == 0 { // "bind,remount" changes an existing mount's flags only
 		err = s.root.at(e.dest, func(target, resolved string) error {
 			if err := checkProcDest(resolved, isProc); err != nil {
 				return err
 			}
+			// Later steps reopen the destination by the path it resolved to.
+			e.dest = resolved
 			return s.m.mount(e.source, target, "bind", unix.MS_BIND|e.opts.flags&unix.MS_REC, "")
 		})
-		if err != nil {
-			return err
-		}
+	} else {
+		e.dest, err = s.root.resolve(e.dest)
+	}
+	if err != nil {
+		return err
 	}
 	if e.opts.needsBindRemount() {
 		if err := s.bindRemount(e); err != nil {

@@ -75,7 +75,9 @@ func RunMonitor(args []string) int {
 	}
 	if args[1] == awaitArg {
 		// Started ahead (WarmMonitor): the container and mode come on fd 4
-		// once it exists; end of file means it never will.
+		// once it exists; end of file means it never will. Meanwhile,
+		// encoding/json learns the types the start reads.
+		go learnJSONTypes()
 		line, err := bufio.NewReader(os.NewFile(4, "await")).ReadString('\n')
 		phase.Mark("mon got id")
 		f := strings.Fields(line)
@@ -109,6 +111,15 @@ func RunMonitor(args []string) int {
 	}
 	m.hub = mon.NewHub(ln)
 	return m.runLoop(ready)
+}
+
+// learnJSONTypes has encoding/json build, ahead of need, its cached codecs
+// for the records a start reads and writes: for types the size of an OCI
+// spec that is most of the cost of their first use.
+func learnJSONTypes() {
+	json.Unmarshal([]byte("{}"), new(Container))
+	json.Unmarshal([]byte("{}"), new(specs.Spec))
+	json.Unmarshal([]byte("{}"), new(runtime.State))
 }
 
 func reportStart(ready *os.File, r *startReport) {

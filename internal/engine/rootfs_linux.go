@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,7 +31,14 @@ func (m *monitor) mountRootfs(c *Container) (*specs.Spec, error) {
 		return nil, fmt.Errorf("root file system: %w", err)
 	}
 	target := filepath.Join(m.dir, "rootfs")
-	if err := snapshot.Apply(mounts, target); err != nil {
+	err = errors.ErrUnsupported
+	if c.Host.AutoRemove {
+		err = snapshot.Apply(snapshot.Volatile(mounts), target)
+	}
+	if err != nil {
+		err = snapshot.Apply(mounts, target)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("mount root file system: %w", err)
 	}
 	spec, err := resolveBundleUser(filepath.Join(m.dir, "bundle", "config.json"), target, c.Config.User)

@@ -53,6 +53,13 @@ func makeTree(dir string, h treeHooks) ([]string, error) {
 // removeTree removes the cgroup dir and any child cgroups, deepest first. A
 // cgroup already gone is fine.
 func removeTree(dir string) error {
+	// Mostly a leaf with no process left: one rmdir does it. EBUSY means
+	// child cgroups or exiting processes, which the walk below waits out.
+	if err := unix.Rmdir(dir); err == nil || errors.Is(err, unix.ENOENT) {
+		return nil
+	} else if !errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.ENOTEMPTY) {
+		return fmt.Errorf("rmdir %s: %w", dir, err)
+	}
 	var dirs []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -171,7 +171,7 @@ func (c *Container) create(opts CreateOptions) error {
 	preserve := preservedFiles(opts.PreserveFDs)
 	req := &spawnRequest{
 		boot:       newContainerBootstrap(spec, cg.ProcsFiles()),
-		config:     initConfig{Mode: modeInit, ID: c.state.ID, Spec: specForInit(spec), Process: spec.Process, Rootfs: c.state.Rootfs, NoPivot: opts.NoPivot, NoNewKeyring: opts.NoNewKeyring, Seccomp: filter},
+		config:     initConfig{Mode: modeInit, ID: c.state.ID, Spec: newInitSpec(spec), Process: spec.Process, Rootfs: c.state.Rootfs, NoPivot: opts.NoPivot, NoNewKeyring: opts.NoNewKeyring, Seccomp: filter},
 		stdio:      stdioOrDefault(opts.Stdio),
 		preserve:   preserve,
 		console:    console,

@@ -55,7 +55,7 @@ func (c *Container) Exec(opts ExecOptions) (int, error) {
 	}
 	req := &spawnRequest{
 		boot:       c.execBootstrap(cg.ProcsFiles(), p),
-		config:     initConfig{Mode: modeExec, ID: c.state.ID, Spec: specForInit(c.state.Config), Process: p, Rootfs: c.state.Rootfs, Seccomp: filter},
+		config:     initConfig{Mode: modeExec, ID: c.state.ID, Spec: newInitSpec(c.state.Config), Process: p, Rootfs: c.state.Rootfs, Seccomp: filter},
 		stdio:      stdioOrDefault(opts.Stdio),
 		preserve:   preservedFiles(opts.PreserveFDs),
 		console:    console,

@@ -90,7 +90,7 @@ func envFD(name string) int {
 // contract: mounts before hooks, hooks before pivot_root, console after
 // pivot_root, identity and capabilities last, seccomp as late as it can be.
 func containerInit(sock *os.File, cfg *initConfig) error {
-	spec := cfg.Spec
+	spec := cfg.Spec.spec()
 	rc := rootfsConfig(cfg)
 	if err := rootfs.Prepare(rc); err != nil {
 		return fmt.Errorf("prepare rootfs: %w", err)
@@ -160,7 +160,7 @@ func awaitRuntimeHooks(sock *os.File) (*specs.State, error) {
 }
 
 func rootfsConfig(cfg *initConfig) *rootfs.Config {
-	s := cfg.Spec
+	s := cfg.Spec.spec()
 	return &rootfs.Config{
 		Rootfs:            cfg.Rootfs,
 		Readonly:          s.Root.Readonly,
@@ -186,7 +186,7 @@ func hasOwnOrJoined(s *specs.Spec, t specs.LinuxNamespaceType) bool {
 // namespaces rather than to one process: names, sysctls, keyring,
 // personality.
 func setupContainerKernelState(cfg *initConfig) error {
-	s := cfg.Spec
+	s := cfg.Spec.spec()
 	if s.Hostname != "" {
 		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
 			return fmt.Errorf("set hostname %q: %w", s.Hostname, err)

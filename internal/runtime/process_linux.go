@@ -22,7 +22,7 @@ import (
 type initConfig struct {
 	Mode         string         `json:"mode"` // modeInit or modeExec
 	ID           string         `json:"id"`
-	Spec         *specs.Spec    `json:"spec"`
+	Spec         *initSpec      `json:"spec"`
 	Process      *specs.Process `json:"process"`
 	Rootfs       string         `json:"rootfs"`
 	NoPivot      bool           `json:"no_pivot,omitempty"`
@@ -36,20 +36,54 @@ type initConfig struct {
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 }
 
-// specForInit is the part of spec that the container's process reads,
-// for initConfig: the process travels beside it, the seccomp filter goes
-// compiled, and resources are the parent's business (cgroups). Decoding
-// JSON is most of what the new process does before its mounts; less of it
-// starts containers sooner.
-func specForInit(spec *specs.Spec) *specs.Spec {
-	s := *spec
-	s.Process, s.Annotations = nil, nil
-	if spec.Linux != nil {
-		linux := *spec.Linux
-		linux.Seccomp, linux.Resources = nil, nil
-		s.Linux = &linux
+// initSpec is the part of the OCI spec that the container's process reads
+// (Init), all of it: decoding a whole specs.Spec, whose types span every
+// platform and every resource, cost a new process most of a millisecond
+// before its first mount. The process itself travels beside it, and the
+// seccomp filter goes compiled.
+type initSpec struct {
+	Root       *specs.Root   `json:"root,omitempty"`
+	Mounts     []specs.Mount `json:"mounts,omitempty"`
+	Hooks      *specs.Hooks  `json:"hooks,omitempty"`
+	Hostname   string        `json:"hostname,omitempty"`
+	Domainname string        `json:"domainname,omitempty"`
+	Linux      initLinux     `json:"linux"`
+}
+
+type initLinux struct {
+	Namespaces        []specs.LinuxNamespace  `json:"namespaces,omitempty"`
+	Devices           []specs.LinuxDevice     `json:"devices,omitempty"`
+	RootfsPropagation string                  `json:"rootfsPropagation,omitempty"`
+	MaskedPaths       []string                `json:"maskedPaths,omitempty"`
+	ReadonlyPaths     []string                `json:"readonlyPaths,omitempty"`
+	MountLabel        string                  `json:"mountLabel,omitempty"`
+	Sysctl            map[string]string       `json:"sysctl,omitempty"`
+	Personality       *specs.LinuxPersonality `json:"personality,omitempty"`
+}
+
+func newInitSpec(s *specs.Spec) *initSpec {
+	i := &initSpec{Root: s.Root, Mounts: s.Mounts, Hooks: s.Hooks, Hostname: s.Hostname, Domainname: s.Domainname}
+	if l := s.Linux; l != nil {
+		i.Linux = initLinux{
+			Namespaces: l.Namespaces, Devices: l.Devices, RootfsPropagation: l.RootfsPropagation,
+			MaskedPaths: l.MaskedPaths, ReadonlyPaths: l.ReadonlyPaths, MountLabel: l.MountLabel,
+			Sysctl: l.Sysctl, Personality: l.Personality,
+		}
 	}
-	return &s
+	return i
+}
+
+// spec is i as a specs.Spec, for the code that reads one.
+func (i *initSpec) spec() *specs.Spec {
+	l := i.Linux
+	return &specs.Spec{
+		Root: i.Root, Mounts: i.Mounts, Hooks: i.Hooks, Hostname: i.Hostname, Domainname: i.Domainname,
+		Linux: &specs.Linux{
+			Namespaces: l.Namespaces, Devices: l.Devices, RootfsPropagation: l.RootfsPropagation,
+			MaskedPaths: l.MaskedPaths, ReadonlyPaths: l.ReadonlyPaths, MountLabel: l.MountLabel,
+			Sysctl: l.Sysctl, Personality: l.Personality,
+		},
+	}
 }
 
 const (

@@ -22,6 +22,15 @@ type treeHooks struct {
 // hooks on every level below the root, made or found. It returns the
 // directories it made.
 func makeTree(dir string, h treeHooks) ([]string, error) {
+	if h.before == nil && h.after == nil {
+		// Mostly the parent (hull's own) exists and only dir is new.
+		switch err := os.Mkdir(dir, 0o755); {
+		case err == nil:
+			return []string{dir}, nil
+		case errors.Is(err, fs.ErrExist):
+			return nil, nil
+		}
+	}
 	parent := filepath.Dir(dir)
 	if parent == dir {
 		return nil, fmt.Errorf("%s is not inside a cgroup hierarchy", dir)

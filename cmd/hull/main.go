@@ -29,6 +29,11 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == engine.MonitorArg {
 		os.Exit(engine.RunMonitor(os.Args[2:]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "run" {
+		// The container's monitor starts before the command line is read,
+		// so that its own start up is over by the time the container exists.
+		engine.PrestartMonitor()
+	}
 	if err := cli.NewRoot().Execute(); err != nil {
 		code, msg := cli.ExitCode(err)
 		if msg != "" {

@@ -87,6 +87,7 @@ func runContainer(cmd *cobra.Command, f *runFlags, image string, args []string) 
 	}
 	// The monitor's own start up overlaps the creation of its container.
 	eng.WarmMonitor()
+	go engine.LearnJSONTypes() // while the image is looked up
 	phase.Mark("cli warmed")
 	c, err := createContainer(cmd, eng, f, image, args)
 	phase.Mark("cli created")

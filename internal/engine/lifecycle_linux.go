@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -70,35 +71,67 @@ type warmMonitor struct {
 // WarmMonitor starts the next container's monitor now, so that its start
 // up runs while the container is being created: `hull run` calls it
 // first. The next Start uses it; if none comes, it exits unused when this
-// process does.
+// process does. A monitor PrestartMonitor started is taken over.
 func (e *Engine) WarmMonitor() {
 	e.warmMu.Lock()
 	defer e.warmMu.Unlock()
-	if e.warm != nil {
-		return
+	if e.warm == nil {
+		e.warm = takePrestarted()
 	}
+	if e.warm == nil {
+		e.warm = startWarmMonitor()
+	}
+}
+
+var prestarted struct {
+	sync.Mutex
+	m *warmMonitor
+}
+
+// PrestartMonitor starts a monitor for the container this process is about
+// to run, before even its command line is read: `hull run` calls it first
+// thing, and WarmMonitor takes it over.
+func PrestartMonitor() {
+	prestarted.Lock()
+	defer prestarted.Unlock()
+	if prestarted.m == nil {
+		prestarted.m = startWarmMonitor()
+	}
+}
+
+func takePrestarted() *warmMonitor {
+	prestarted.Lock()
+	defer prestarted.Unlock()
+	m := prestarted.m
+	prestarted.m = nil
+	return m
+}
+
+// startWarmMonitor starts a monitor that awaits its container, or returns
+// nil if it cannot (Start then starts one the usual way).
+func startWarmMonitor() *warmMonitor {
 	readyR, readyW, err := os.Pipe()
 	if err != nil {
-		return
+		return nil
 	}
 	awaitR, awaitW, err := os.Pipe()
 	if err != nil {
 		readyR.Close()
 		readyW.Close()
-		return
+		return nil
 	}
-	err = e.startMonitorProcess([]string{MonitorArg, e.root, awaitArg}, readyW, awaitR)
+	err = startMonitorProcess([]string{MonitorArg, awaitArg}, readyW, awaitR)
 	readyW.Close()
 	awaitR.Close()
 	if err != nil {
 		readyR.Close()
 		awaitW.Close()
-		return
+		return nil
 	}
-	e.warm = &warmMonitor{ready: readyR, await: awaitW}
+	return &warmMonitor{ready: readyR, await: awaitW}
 }
 
-func (e *Engine) startMonitorProcess(args []string, files ...*os.File) error {
+func startMonitorProcess(args []string, files ...*os.File) error {
 	cmd := exec.Command("/proc/self/exe", args...)
 	cmd.Args[0] = "hull-monitor"
 	cmd.ExtraFiles = files
@@ -122,7 +155,8 @@ func (e *Engine) spawnMonitor(id string, waitAttach bool) error {
 	e.warm = nil
 	e.warmMu.Unlock()
 	if w != nil {
-		_, err := fmt.Fprintf(w.await, "%s%s\n", id, mode)
+		phase.Mark("cli sending id")
+		_, err := fmt.Fprintf(w.await, "%s\n%s%s\n", e.root, id, mode)
 		w.await.Close()
 		if err != nil {
 			w.ready.Close()
@@ -135,7 +169,7 @@ func (e *Engine) spawnMonitor(id string, waitAttach bool) error {
 			return err
 		}
 		readyR = r
-		err = e.startMonitorProcess(append([]string{MonitorArg, e.root}, strings.Fields(id+mode)...), readyW)
+		err = startMonitorProcess(append([]string{MonitorArg, e.root}, strings.Fields(id+mode)...), readyW)
 		readyW.Close()
 		if err != nil {
 			readyR.Close()

@@ -61,30 +61,37 @@ type startReport struct {
 }
 
 // RunMonitor is the monitor's main; it returns the process's exit status.
+// Its arguments are ROOT ID [--wait-attach|--finish], or --await for a
+// monitor started ahead (WarmMonitor, PrestartMonitor), which reads
+// "ROOT\nID [--wait-attach]\n" on fd 4 once its container exists; end of
+// file there means it never will.
 func RunMonitor(args []string) int {
 	phase.Mark("mon main")
-	if len(args) < 2 {
-		fmt.Fprintln(os.Stderr, "hull monitor: usage: ROOT ID [--wait-attach|--finish]")
-		return 2
-	}
 	ready := os.NewFile(3, "ready")
-	eng, err := New(Options{Root: args[0]})
-	if err != nil {
-		reportStart(ready, &startReport{Error: err.Error(), Code: 125})
-		return 1
-	}
-	if args[1] == awaitArg {
-		// Started ahead (WarmMonitor): the container and mode come on fd 4
-		// once it exists; end of file means it never will. Meanwhile,
-		// encoding/json learns the types the start reads.
-		go learnJSONTypes()
-		line, err := bufio.NewReader(os.NewFile(4, "await")).ReadString('\n')
-		phase.Mark("mon got id")
+	if len(args) == 1 && args[0] == awaitArg {
+		// Meanwhile, encoding/json learns the types the start reads.
+		go LearnJSONTypes()
+		r := bufio.NewReader(os.NewFile(4, "await"))
+		root, err := r.ReadString('\n')
+		if err != nil {
+			return 0
+		}
+		line, err := r.ReadString('\n')
 		f := strings.Fields(line)
 		if err != nil || len(f) == 0 {
 			return 0
 		}
-		args = append([]string{args[0]}, f...)
+		args = append([]string{strings.TrimSuffix(root, "\n")}, f...)
+		phase.Mark("mon got id")
+	}
+	if len(args) < 2 {
+		fmt.Fprintln(os.Stderr, "hull monitor: usage: ROOT ID [--wait-attach|--finish]")
+		return 2
+	}
+	eng, err := New(Options{Root: args[0]})
+	if err != nil {
+		reportStart(ready, &startReport{Error: err.Error(), Code: 125})
+		return 1
 	}
 	m := &monitor{eng: eng, id: args[1], dir: eng.containers.path(args[1])}
 	if f, err := os.OpenFile(filepath.Join(m.dir, "monitor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
@@ -113,10 +120,11 @@ func RunMonitor(args []string) int {
 	return m.runLoop(ready)
 }
 
-// learnJSONTypes has encoding/json build, ahead of need, its cached codecs
-// for the records a start reads and writes: for types the size of an OCI
-// spec that is most of the cost of their first use.
-func learnJSONTypes() {
+// LearnJSONTypes has encoding/json build, ahead of need, its cached codecs
+// for the records a container's creation and start read and write: for
+// types the size of an OCI spec that is most of the cost of their first
+// use. Run it in a goroutine while there is other work to do.
+func LearnJSONTypes() {
 	json.Unmarshal([]byte("{}"), new(Container))
 	json.Unmarshal([]byte("{}"), new(specs.Spec))
 	json.Unmarshal([]byte("{}"), new(runtime.State))

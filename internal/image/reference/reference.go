@@ -28,11 +28,44 @@ var (
 	domainComponent = `(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])`
 	domainRe        = lazyRegexp(`^(?:` + domainComponent + `(?:\.` + domainComponent + `)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$`)
 	pathComponentRe = lazyRegexp(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
-	tagRe           = lazyRegexp(`^[\w][\w.-]{0,127}$`)
 	digestRe        = lazyRegexp(`^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$`)
-	sha256Re        = lazyRegexp(`^sha256:[0-9a-f]{64}$`)
-	hex64Re         = lazyRegexp(`^[0-9a-f]{64}$`)
 )
+
+// validTag is `^[\w][\w.-]{0,127}$`, by hand: a bounded repetition makes
+// a regexp that takes longer to compile than every other check of a run.
+func validTag(tag string) bool {
+	if tag == "" || len(tag) > 128 || !isWord(tag[0]) {
+		return false
+	}
+	for i := 1; i < len(tag); i++ {
+		if c := tag[i]; !isWord(c) && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isWord(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// isHex64 reports whether s is 64 lower-case hex digits (a sha256).
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func isSHA256Digest(s string) bool {
+	hex, ok := strings.CutPrefix(s, "sha256:")
+	return ok && isHex64(hex)
+}
 
 // Reference is a parsed, normalized image reference. Tag and Digest may
 // both be set ("repo:tag@sha256:..."); a reference parsed with Parse has at
@@ -92,7 +125,7 @@ func splitDigest(s string) (rest, dgst string, err error) {
 	if !digestRe().MatchString(dgst) {
 		return "", "", invalid(s, "")
 	}
-	if strings.HasPrefix(dgst, "sha256:") && !sha256Re().MatchString(dgst) {
+	if strings.HasPrefix(dgst, "sha256:") && !isSHA256Digest(dgst) {
 		return "", "", invalid(s, "invalid checksum digest length")
 	}
 	return s[:i], dgst, nil
@@ -104,7 +137,7 @@ func splitTag(s, rest string) (name, tag string, err error) {
 		return rest, "", nil
 	}
 	tag = rest[i+1:]
-	if !tagRe().MatchString(tag) {
+	if !validTag(tag) {
 		return "", "", invalid(s, "")
 	}
 	return rest[:i], tag, nil
@@ -130,7 +163,7 @@ func splitDomain(s, name string) (domain, path string, err error) {
 	if err := checkPath(s, path); err != nil {
 		return "", "", err
 	}
-	if domain == DefaultDomain && hex64Re().MatchString(strings.TrimPrefix(path, officialRepo)) {
+	if domain == DefaultDomain && isHex64(strings.TrimPrefix(path, officialRepo)) {
 		return "", "", errdefs.InvalidArgument(fmt.Sprintf("invalid repository name (%s), cannot specify 64-byte hexadecimal strings", name))
 	}
 	return domain, path, nil
@@ -204,4 +237,4 @@ func (r Reference) Digested(dgst string) Reference {
 }
 
 // IsDigest reports whether s is a full "sha256:<64 hex>" digest.
-func IsDigest(s string) bool { return sha256Re().MatchString(s) }
+func IsDigest(s string) bool { return isSHA256Digest(s) }

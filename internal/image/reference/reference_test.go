@@ -2,6 +2,7 @@ package reference
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -73,5 +74,26 @@ func TestParseNameKeepsEmptyTag(t *testing.T) {
 	}
 	if got := r.Tagged("x").FamiliarString(); got != "busybox:x" {
 		t.Fatalf("Tagged = %q", got)
+	}
+}
+
+// TestHandWrittenChecksMatchTheGrammar holds the hand-written checks to the
+// regular expressions of the reference grammar they stand for.
+func TestHandWrittenChecksMatchTheGrammar(t *testing.T) {
+	tag := regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
+	hex64 := regexp.MustCompile(`^[0-9a-f]{64}$`)
+	sha := regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	h := strings.Repeat("ab12", 16)
+	for _, s := range []string{"", "latest", "v1.2.3", "-x", ".x", "_x", "a-b_c.d", "ü", "a b", "a:b", strings.Repeat("a", 128), strings.Repeat("a", 129),
+		h, h[:63], h + "0", strings.ToUpper(h), "sha256:" + h, "sha256:" + h[:63], "sha512:" + h, "g" + h[1:]} {
+		if got, want := validTag(s), tag.MatchString(s); got != want {
+			t.Errorf("validTag(%q) = %v, the grammar says %v", s, got, want)
+		}
+		if got, want := isHex64(s), hex64.MatchString(s); got != want {
+			t.Errorf("isHex64(%q) = %v, the grammar says %v", s, got, want)
+		}
+		if got, want := IsDigest(s), sha.MatchString(s); got != want {
+			t.Errorf("IsDigest(%q) = %v, the grammar says %v", s, got, want)
+		}
 	}
 }

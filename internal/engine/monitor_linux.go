@@ -39,8 +39,11 @@ import (
 // itself, at the cost of its larger memory.
 
 // shortLived is how long the full binary waits for a container to end
-// before handing it to hull-monitor.
-const shortLived = 25 * time.Millisecond
+// before handing it to hull-monitor. A handover costs two executions (of
+// hull-monitor, and of hull again to finish), and a short command on a
+// busy machine can take a good part of this long; a long-lived container
+// only keeps the larger process a moment longer.
+const shortLived = 250 * time.Millisecond
 
 // MonitorArg is the hidden first argument of a hull process that is to be
 // a container's monitor.

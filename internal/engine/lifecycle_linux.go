@@ -361,8 +361,13 @@ func (e *Engine) dismantle(c *Container) (deleteFiles func() error, err error) {
 		errs = append(errs, rc.Delete(true))
 	}
 	errs = append(errs, e.detachNetwork(c.ID))
-	errs = append(errs, snapshot.Unmount(e.containers.path(c.ID, "rootfs")))
-	deleteLayer, err := e.snapshots.Hide(c.ID)
+	hide := e.snapshots.Hide
+	if err := snapshot.Unmount(e.containers.path(c.ID, "rootfs")); err != nil {
+		errs = append(errs, err)
+	} else {
+		hide = e.snapshots.HideUnmounted // nothing is mounted there now
+	}
+	deleteLayer, err := hide(c.ID)
 	errs = append(errs, err)
 	deleteRecord, err := e.containers.hide(c)
 	errs = append(errs, err)

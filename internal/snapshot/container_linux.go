@@ -180,6 +180,21 @@ func (s *Store) Hide(id string) (deleteFiles func() error, err error) {
 	} else if mounted {
 		return nil, errdefs.Conflict(fmt.Sprintf("remove container snapshot %s: its root is still mounted at %s", id, at))
 	}
+	return s.hideContainer(id, p)
+}
+
+// HideUnmounted is Hide for a caller that has just unmounted the
+// container's root itself: it skips the search of the mount table, whose
+// cost grows with every container running.
+func (s *Store) HideUnmounted(id string) (deleteFiles func() error, err error) {
+	p, err := s.existing(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.hideContainer(id, p)
+}
+
+func (s *Store) hideContainer(id string, p paths) (deleteFiles func() error, err error) {
 	trash, err := s.hide(p.dir)
 	if err != nil {
 		return nil, fmt.Errorf("remove container snapshot %s: %w", id, err)

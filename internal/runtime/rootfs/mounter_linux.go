@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"os"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -61,9 +62,15 @@ type host struct {
 	isDir     func(path string) (bool, error) // stat(2), following symlinks
 }
 
+// realHost reads the machine. The mount table is read once per host: the
+// steps that look at it (the rootfs's parent mount, the cgroup
+// hierarchies, the host's proc and sysfs) look at mounts outside the
+// rootfs, which preparing the rootfs does not change; and reading it costs
+// more the more containers run.
 func realHost() host {
+	mountinfo := sync.OnceValues(func() ([]byte, error) { return os.ReadFile("/proc/self/mountinfo") })
 	return host{
-		mountinfo: func() ([]byte, error) { return os.ReadFile("/proc/self/mountinfo") },
+		mountinfo: mountinfo,
 		cgroup:    func() ([]byte, error) { return os.ReadFile("/proc/self/cgroup") },
 		exists: func(path string) bool {
 			_, err := os.Stat(path)

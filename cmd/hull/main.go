@@ -9,17 +9,17 @@ package main
 
 import (
 	"fmt"
-	"github.com/hull-project/hull/internal/phase"
 	"os"
 
 	"github.com/hull-project/hull/internal/cli"
 	"github.com/hull-project/hull/internal/engine"
+	"github.com/hull-project/hull/internal/phase"
 	"github.com/hull-project/hull/internal/runtime"
 	_ "github.com/hull-project/hull/internal/runtime/nsenter"
 )
 
 func main() {
-	phase.Mark("main")
+	phase.Mark("hull: main")
 
 	// hull runs containers with its built-in runtime, which re-executes
 	// this binary as the container's init.

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"github.com/hull-project/hull/internal/phase"
 	"os"
 	"os/signal"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/hull-project/hull/internal/engine"
 	"github.com/hull-project/hull/internal/errdefs"
+	"github.com/hull-project/hull/internal/phase"
 )
 
 func init() {
@@ -60,7 +60,6 @@ func newCreateCommand() *cobra.Command {
 // store does not have it, as docker does.
 func createContainer(cmd *cobra.Command, eng *engine.Engine, f *runFlags, image string, args []string) (*engine.Container, error) {
 	req, err := f.request(cmd, image, args)
-	phase.Mark("c request")
 	if err != nil {
 		return nil, withCode(err, 125)
 	}
@@ -70,7 +69,6 @@ func createContainer(cmd *cobra.Command, eng *engine.Engine, f *runFlags, image 
 	// Only a missing image is pulled: a missing network or container
 	// named by a flag is the user's error to see.
 	if _, err := eng.Images.Get(image); errors.Is(err, errdefs.ErrNotFound) {
-		phase.Mark("c imgget")
 		fmt.Fprintf(cmd.ErrOrStderr(), "Unable to find image '%s' locally\n", image)
 		if perr := pullMissingImage(cmd, eng, image); perr != nil {
 			return nil, perr
@@ -80,7 +78,7 @@ func createContainer(cmd *cobra.Command, eng *engine.Engine, f *runFlags, image 
 }
 
 func runContainer(cmd *cobra.Command, f *runFlags, image string, args []string) error {
-	phase.Mark("cli runContainer")
+	phase.Mark("run: command line read")
 	eng, err := openEngine(cmd)
 	if err != nil {
 		return err
@@ -88,9 +86,8 @@ func runContainer(cmd *cobra.Command, f *runFlags, image string, args []string) 
 	// The monitor's own start up overlaps the creation of its container.
 	eng.WarmMonitor()
 	go engine.LearnJSONTypes() // while the image is looked up
-	phase.Mark("cli warmed")
 	c, err := createContainer(cmd, eng, f, image, args)
-	phase.Mark("cli created")
+	phase.Mark("create: done")
 	if err != nil {
 		return err
 	}
@@ -108,7 +105,7 @@ func runContainer(cmd *cobra.Command, f *runFlags, image string, args []string) 
 // output is lost, streams until it exits, and exits with its status.
 func runAttached(cmd *cobra.Command, eng *engine.Engine, c *engine.Container, stdin bool) error {
 	att, wait, err := eng.StartAttached(c.ID, engine.AttachOptions{Stdin: stdin, Stdout: true, Stderr: true})
-	phase.Mark("cli startattached")
+	phase.Mark("run: started")
 	if err != nil {
 		return startFailure(err)
 	}
@@ -121,7 +118,7 @@ func runAttached(cmd *cobra.Command, eng *engine.Engine, c *engine.Container, st
 		return nil
 	}
 	st := wait()
-	phase.Mark("cli waited")
+	phase.Mark("run: exit status received")
 	if st.ExitCode != 0 {
 		return &exitCode{code: st.ExitCode}
 	}

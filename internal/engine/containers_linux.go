@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hull-project/hull/internal/phase"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/hull-project/hull/internal/errdefs"
 	"github.com/hull-project/hull/internal/names"
+	"github.com/hull-project/hull/internal/phase"
 	"github.com/hull-project/hull/internal/specgen"
 )
 
@@ -44,7 +44,7 @@ func (e *Engine) Create(req CreateRequest) (*Container, error) {
 		return nil, err
 	}
 	cfg, err := e.Images.ConfigFile(img)
-	phase.Mark("c cfgfile")
+	phase.Mark("create: image config read")
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,6 @@ func (e *Engine) Create(req CreateRequest) (*Container, error) {
 	if err := e.claimName(c, req.Name); err != nil {
 		return nil, err
 	}
-	phase.Mark("c name")
 	for _, l := range img.Layers {
 		c.Layers = append(c.Layers, l.ChainID)
 	}
@@ -97,18 +96,17 @@ func (e *Engine) prepare(c *Container, rc *specgen.RunConfig, req CreateRequest)
 	if err := e.containers.create(c); err != nil {
 		return err
 	}
-	phase.Mark("c rec1")
+	phase.Mark("create: record written")
 	if _, err := e.snapshots.Prepare(c.ID, c.Layers); err != nil {
 		return fmt.Errorf("prepare root file system: %w", err)
 	}
-	phase.Mark("c snap")
+	phase.Mark("create: writable layer made")
 	c.Host = req.Host
 	c.Host.AutoRemove, c.Host.RestartPolicy = req.AutoRemove, req.Restart
 	c.Config.ExposedPorts = exposedPorts(rc.Image.ExposedPorts, req.Expose)
 	if err := e.prepareNetwork(c, rc, req); err != nil {
 		return err
 	}
-	phase.Mark("c net")
 	mounts, used, anonymous, err := e.resolveVolumes(req.Host.Binds)
 	if err != nil {
 		return err
@@ -124,14 +122,13 @@ func (e *Engine) prepare(c *Container, rc *specgen.RunConfig, req CreateRequest)
 	rc.Rootfs = filepath.Join(dir, "rootfs")
 	rc.CgroupsPath = "/hull/" + c.ID
 	spec, err := specgen.Docker(rc)
-	phase.Mark("c spec")
 	if err != nil {
 		return errdefs.InvalidArgument(err.Error())
 	}
 	if err := writeBundle(dir, spec); err != nil {
 		return err
 	}
-	phase.Mark("c bundle")
+	phase.Mark("create: bundle written")
 	c.Path, c.Args = spec.Process.Args[0], spec.Process.Args[1:]
 	c.Config = ContainerConfig{
 		Hostname: rc.Hostname, Domainname: rc.Domainname, User: rc.User, Env: spec.Process.Env,

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hull-project/hull/internal/phase"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hull-project/hull/internal/errdefs"
+	"github.com/hull-project/hull/internal/phase"
 	"github.com/hull-project/hull/internal/runtime"
 	"github.com/hull-project/hull/internal/snapshot"
 )
@@ -155,7 +155,7 @@ func (e *Engine) spawnMonitor(id string, waitAttach bool) error {
 	e.warm = nil
 	e.warmMu.Unlock()
 	if w != nil {
-		phase.Mark("cli sending id")
+		phase.Mark("start: monitor told")
 		_, err := fmt.Fprintf(w.await, "%s\n%s%s\n", e.root, id, mode)
 		w.await.Close()
 		if err != nil {
@@ -371,14 +371,13 @@ func (e *Engine) dismantle(c *Container) (deleteFiles func() error, err error) {
 	errs = append(errs, err)
 	deleteRecord, err := e.containers.hide(c)
 	errs = append(errs, err)
-	phase.Mark("rm hidden")
+	phase.Mark("remove: out of sight")
 	return func() error {
 		var errs []error
 		for _, del := range []func() error{deleteLayer, deleteRecord} {
 			if del != nil {
 				errs = append(errs, del())
 			}
-			phase.Mark("del one")
 		}
 		return errors.Join(errs...)
 	}, errors.Join(errs...)

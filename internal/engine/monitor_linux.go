@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hull-project/hull/internal/phase"
 	"log"
 	"net"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	mon "github.com/hull-project/hull/internal/monitor"
+	"github.com/hull-project/hull/internal/phase"
 	"github.com/hull-project/hull/internal/reap"
 	"github.com/hull-project/hull/internal/runtime"
 )
@@ -69,7 +69,7 @@ type startReport struct {
 // "ROOT\nID [--wait-attach]\n" on fd 4 once its container exists; end of
 // file there means it never will.
 func RunMonitor(args []string) int {
-	phase.Mark("mon main")
+	phase.Mark("monitor: main")
 	ready := os.NewFile(3, "ready")
 	if len(args) == 1 && args[0] == awaitArg {
 		// Meanwhile, encoding/json learns the types the start reads.
@@ -85,7 +85,7 @@ func RunMonitor(args []string) int {
 			return 0
 		}
 		args = append([]string{strings.TrimSuffix(root, "\n")}, f...)
-		phase.Mark("mon got id")
+		phase.Mark("monitor: container named")
 	}
 	if len(args) < 2 {
 		fmt.Fprintln(os.Stderr, "hull monitor: usage: ROOT ID [--wait-attach|--finish]")
@@ -178,7 +178,7 @@ func (m *monitor) runLoop(ready *os.File) int {
 		}
 		var st mon.ExitStatus
 		if code, exited := reap.ExitedWithin(rc.Pid(), shortLived); exited {
-			phase.Mark("mon exited")
+			phase.Mark("monitor: exit seen")
 			// Gone already (a short command): handing it to hull-monitor,
 			// which would exec straight back here, costs more than this.
 			m.hub.StartOutput()
@@ -253,7 +253,7 @@ func (m *monitor) startOnce(ready *os.File) (ociContainer, error) {
 		var rc ociContainer
 		if rc, err = m.start(c); err == nil {
 			reportStart(ready, nil)
-			phase.Mark("mon reported")
+			phase.Mark("monitor: start reported")
 			return rc, nil
 		}
 	}
@@ -276,9 +276,9 @@ func (m *monitor) start(c *Container) (ociContainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	phase.Mark("mon mounted")
+	phase.Mark("monitor: root mounted")
 	rc, err := m.create(c, spec)
-	phase.Mark("mon created")
+	phase.Mark("monitor: container created")
 	if err != nil {
 		m.unmountRootfs()
 		return nil, err
@@ -302,7 +302,7 @@ func (m *monitor) start(c *Container) (ociContainer, error) {
 		m.unmountRootfs()
 		return nil, err
 	}
-	phase.Mark("mon started")
+	phase.Mark("monitor: container started")
 	_, err = m.eng.containers.update(m.id, func(c *Container) error {
 		c.State = State{Status: StatusRunning, Running: true, Pid: rc.Pid(), StartedAt: time.Now().UTC()}
 		recordNetwork(c)
@@ -408,7 +408,6 @@ func (m *monitor) ttyStdio(opts *runtime.CreateOptions) (func() error, error) {
 // reports whether the restart policy starts the container again. rc is
 // the container as the runtime started it, or nil to load it.
 func (m *monitor) afterExit(rc ociContainer, st mon.ExitStatus) bool {
-	phase.Mark("mon afterexit")
 	c, err := m.eng.containers.read(m.id)
 	if rc == nil && err == nil {
 		rc, _ = m.eng.loadRuntime(c)
@@ -420,12 +419,12 @@ func (m *monitor) afterExit(rc ociContainer, st mon.ExitStatus) bool {
 			log.Printf("delete runtime state: %v", err)
 		}
 	}
-	phase.Mark("mon rt deleted")
+	phase.Mark("monitor: runtime state deleted")
 	if err := m.eng.detachNetwork(m.id); err != nil {
 		log.Printf("release network: %v", err)
 	}
 	m.unmountRootfs()
-	phase.Mark("mon unmounted")
+	phase.Mark("monitor: root unmounted")
 	m.last = st
 	if err == nil && c.Host.AutoRemove {
 		// The record goes with the container: no need to write the exit.
@@ -524,11 +523,11 @@ func (m *monitor) finish(c *Container) {
 		}
 	}
 	m.hub.NotifyWaiters(m.last)
-	phase.Mark("mon notified")
+	phase.Mark("monitor: waiters told")
 	if err := deleteFiles(); err != nil {
 		log.Printf("remove container %s: %v", m.id, err)
 	}
-	phase.Mark("mon deleted")
+	phase.Mark("monitor: files deleted")
 }
 
 func selfStart() uint64 {

@@ -225,6 +225,12 @@ func (s *containerStore) resolve(ref string) (string, error) {
 	if ref == "" {
 		return "", errdefs.InvalidArgument("container name or id cannot be empty")
 	}
+	if len(ref) == 64 && !strings.ContainsAny(ref, "/.") {
+		// A full id, docker's first choice: no need to list every container.
+		if fi, err := os.Stat(s.path(ref)); err == nil && fi.IsDir() {
+			return ref, nil
+		}
+	}
 	name := strings.TrimPrefix(ref, "/")
 	if owner, err := os.ReadFile(filepath.Join(s.dir, ".names", name)); err == nil && !strings.Contains(name, "/") {
 		return string(owner), nil

@@ -21,10 +21,9 @@ import (
 // EnvVar names the file that phases are appended to.
 const EnvVar = "HULL_TRACE"
 
-var out = open()
+var out = open(os.Getenv(EnvVar))
 
-func open() *os.File {
-	path := os.Getenv(EnvVar)
+func open(path string) *os.File {
 	if path == "" {
 		return nil
 	}

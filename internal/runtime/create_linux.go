@@ -3,7 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"github.com/hull-project/hull/internal/phase"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/hull-project/hull/internal/atomicfile"
 	"github.com/hull-project/hull/internal/errdefs"
+	"github.com/hull-project/hull/internal/phase"
 	"github.com/hull-project/hull/internal/runtime/caps"
 	"github.com/hull-project/hull/internal/runtime/cgroups"
 	"github.com/hull-project/hull/internal/runtime/rootfs"
@@ -51,7 +51,7 @@ func (r *Runtime) Create(id string, opts CreateOptions) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	phase.Mark("rt bundle loaded")
+	phase.Mark("runtime: bundle loaded")
 	if spec.Process.Terminal && opts.ConsoleSocket == "" && opts.Console == nil {
 		return nil, invalid("process.terminal is true but no --console-socket was given: pass one, or set terminal to false in config.json")
 	}
@@ -155,7 +155,7 @@ func (c *Container) create(opts CreateOptions) error {
 	if err := cg.Create(resources); err != nil {
 		return fmt.Errorf("create cgroup: %w", err)
 	}
-	phase.Mark("rt cgroup created")
+	phase.Mark("runtime: cgroups made")
 	console, err := consoleConnection(opts.ConsoleSocket, opts.Console, spec.Process.Terminal)
 	if err != nil {
 		return err
@@ -167,7 +167,7 @@ func (c *Container) create(opts CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	phase.Mark("rt seccomp")
+	phase.Mark("runtime: seccomp filter ready")
 	preserve := preservedFiles(opts.PreserveFDs)
 	req := &spawnRequest{
 		boot:       newContainerBootstrap(spec, cg.ProcsFiles()),
@@ -185,7 +185,7 @@ func (c *Container) create(opts CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	phase.Mark("rt spawned")
+	phase.Mark("runtime: init ready")
 	Debugf("container %s init process %d is waiting for start", c.state.ID, pid)
 	if pids != nil {
 		if err := cg.Set(&specs.LinuxResources{Pids: pids}); err != nil {
@@ -197,7 +197,7 @@ func (c *Container) create(opts CreateOptions) error {
 		unix.Kill(pid, unix.SIGKILL)
 		return err
 	}
-	phase.Mark("rt recorded")
+	phase.Mark("runtime: state written")
 	if opts.PidFile != "" {
 		if err := WritePidFile(opts.PidFile, pid); err != nil {
 			unix.Kill(pid, unix.SIGKILL)

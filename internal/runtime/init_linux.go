@@ -3,7 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"github.com/hull-project/hull/internal/phase"
 	"os"
 	goruntime "runtime"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/hull-project/hull/internal/phase"
 	"github.com/hull-project/hull/internal/runtime/rootfs"
 )
 
@@ -24,7 +24,7 @@ const InitArg = "init"
 // it runs, nsenter.c has placed this process in the container's cgroups and
 // namespaces. It never returns: it executes the user's program or exits.
 func Init() {
-	phase.Mark("init start")
+	phase.Mark("init: main")
 	goruntime.LockOSThread()
 	fd, err := strconv.Atoi(os.Getenv("_HULL_INITPIPE"))
 	if err != nil {
@@ -65,7 +65,7 @@ func initProcess(sock *os.File) error {
 	if err := readJSON(sock, &cfg); err != nil {
 		return fmt.Errorf("read init config: %w", err)
 	}
-	phase.Mark("init cfg read")
+	phase.Mark("init: config read")
 	unix.Close(cfg.ExeFD)
 	unix.Close(envFD("_HULL_BOOTSTRAP"))
 	// Nothing of the runtime's may reach a hook or the container by accident.
@@ -95,12 +95,12 @@ func containerInit(sock *os.File, cfg *initConfig) error {
 	if err := rootfs.Prepare(rc); err != nil {
 		return fmt.Errorf("prepare rootfs: %w", err)
 	}
-	phase.Mark("init prepared")
+	phase.Mark("init: mounts made")
 	state, err := awaitRuntimeHooks(sock)
 	if err != nil {
 		return err
 	}
-	phase.Mark("init hooks done")
+	phase.Mark("init: hooks run")
 	if spec.Hooks != nil {
 		if err := runHooks("createContainer", spec.Hooks.CreateContainer, state); err != nil {
 			return err
@@ -121,7 +121,7 @@ func containerInit(sock *os.File, cfg *initConfig) error {
 	if err := rootfs.Finish(rc); err != nil {
 		return fmt.Errorf("finish rootfs: %w", err)
 	}
-	phase.Mark("init finished")
+	phase.Mark("init: root finished")
 	path, err := prepareProcess(cfg)
 	if err != nil {
 		return err
@@ -130,11 +130,11 @@ func containerInit(sock *os.File, cfg *initConfig) error {
 		return err
 	}
 	sock.Close()
-	phase.Mark("init created sent")
+	phase.Mark("init: ready")
 	if err := awaitStart(cfg.FifoFD); err != nil {
 		return err
 	}
-	phase.Mark("init start recvd")
+	phase.Mark("init: start received")
 	if spec.Hooks != nil {
 		// runc reports "created" here: the user's program has not run yet.
 		state.Status = specs.StateCreated

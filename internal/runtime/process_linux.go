@@ -3,7 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"github.com/hull-project/hull/internal/phase"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/hull-project/hull/internal/phase"
 	"github.com/hull-project/hull/internal/runtime/seccomp"
 )
 
@@ -128,7 +128,6 @@ func spawn(req *spawnRequest) (pid int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	phase.Mark("sp exe")
 	defer exe.Close()
 	bootParent, bootChild, err := socketPair("bootstrap")
 	if err != nil {
@@ -145,7 +144,7 @@ func spawn(req *spawnRequest) (pid int, err error) {
 	var v2 string
 	req.boot.cgroupProcs, v2 = cgroupJoin(req.boot.cgroupProcs)
 	cmd, err := buildCommand(req, exe, bootChild, initChild, v2)
-	phase.Mark("sp built")
+	phase.Mark("runtime: init executed")
 	bootChild.Close()
 	initChild.Close()
 	if err != nil {
@@ -155,7 +154,7 @@ func spawn(req *spawnRequest) (pid int, err error) {
 	if err != nil {
 		return 0, err
 	}
-	phase.Mark("sp bootstrapped")
+	phase.Mark("runtime: namespaces made")
 	if err := handshake(initParent, req, pid); err != nil {
 		unix.Kill(pid, unix.SIGKILL)
 		return 0, err

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -133,5 +134,49 @@ func TestRunInitReapsAndForwards(t *testing.T) {
 	}
 	if r := hull(t, "run", "--rm", "--init", "busybox", "sh", "-c", "exit 5"); r.code != 5 {
 		t.Fatalf("--init: exit %d, want the command's 5", r.code)
+	}
+}
+
+// TestTraceTimesEveryProcess: with HULL_TRACE, every process that takes
+// part in a run (the command, the container's monitor, the container's
+// init) appends its phases to one file, on one clock.
+func TestTraceTimesEveryProcess(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "trace")
+	cmd := hullCmd("run", "--rm", "busybox", "true")
+	cmd.Env = append(cmd.Env, "HULL_TRACE="+trace)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	settledLeftovers() // the monitor writes its last phases after run returns
+	data, err := os.ReadFile(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[string]int64{}
+	pid := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.SplitN(line, " ", 3)
+		us, err := strconv.ParseInt(f[0], 10, 64)
+		if len(f) != 3 || err != nil {
+			t.Fatalf("malformed trace line %q", line)
+		}
+		if _, seen := at[f[2]]; !seen {
+			at[f[2]], pid[f[2]] = us, f[1]
+		}
+	}
+	order := []string{"run: command line read", "create: done", "monitor: container created", "init: start received", "run: exit status received", "monitor: files deleted"}
+	for i, phase := range order {
+		if _, ok := at[phase]; !ok {
+			t.Fatalf("no %q in the trace:\n%s", phase, data)
+		}
+		if i > 0 && at[phase] < at[order[i-1]] {
+			t.Errorf("%q came before %q:\n%s", phase, order[i-1], data)
+		}
+	}
+	if pid["init: main"] != "1" {
+		t.Errorf("the container's init traced as pid %s, want 1 (its own pid namespace)", pid["init: main"])
+	}
+	if pid["monitor: container created"] == pid["create: done"] {
+		t.Errorf("the monitor and the command traced as one process %s", pid["create: done"])
 	}
 }

@@ -34,10 +34,18 @@ func TestWriteFileMissingDirectory(t *testing.T) {
 }
 
 func TestReplaceFileReplacesWhole(t *testing.T) {
+	for name, replace := range map[string]func(string, []byte, os.FileMode) error{
+		"ReplaceFile": ReplaceFile, "ReplaceUnsynced": ReplaceUnsynced,
+	} {
+		t.Run(name, func(t *testing.T) { testReplacesWhole(t, replace) })
+	}
+}
+
+func testReplacesWhole(t *testing.T, replace func(string, []byte, os.FileMode) error) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "record.json")
 	for _, content := range []string{"first", "second, longer", "3"} {
-		if err := ReplaceFile(path, []byte(content), 0o640); err != nil {
+		if err := replace(path, []byte(content), 0o640); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := os.ReadFile(path); err != nil || string(got) != content {

@@ -39,11 +39,11 @@ import (
 // itself, at the cost of its larger memory.
 
 // shortLived is how long the full binary waits for a container to end
-// before handing it to hull-monitor. A handover costs two executions (of
-// hull-monitor, and of hull again to finish), and a short command on a
-// busy machine can take a good part of this long; a long-lived container
-// only keeps the larger process a moment longer.
-const shortLived = 250 * time.Millisecond
+// before handing it to hull-monitor. The container's output waits in its
+// pipes meanwhile (the logs and attached clients see it after), so this
+// stays short, though a short command on a busy machine can take longer
+// and then costs a handover (two more executions).
+const shortLived = 25 * time.Millisecond
 
 // MonitorArg is the hidden first argument of a hull process that is to be
 // a container's monitor.

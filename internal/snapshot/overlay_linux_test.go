@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -200,4 +201,50 @@ func TestApplyFailureUndoes(t *testing.T) {
 		t.Fatal("Apply succeeded, want error")
 	}
 	assertNoMounts(t, target)
+}
+
+// TestVolatileRootAndHide mounts a container's root volatile, as run --rm
+// does, then removes it in Hide's two steps: gone from the store at once,
+// its files deleted when asked.
+func TestVolatileRootAndHide(t *testing.T) {
+	requireRoot(t)
+	s := newStore(t)
+	ensureTar(t, s, chain(1), tarOf(t, "etc/", "etc/kept=k"))
+	ms, err := s.Prepare("c1", []string{chain(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	volatile := Volatile(ms)
+	if slices.Contains(ms[0].Options, "volatile") || !slices.Contains(volatile[0].Options, "volatile") {
+		t.Fatalf("Volatile: options %v, from %v", volatile[0].Options, ms[0].Options)
+	}
+	root := mountRoot(t, volatile)
+	if b, _ := os.ReadFile("/proc/self/mountinfo"); !strings.Contains(string(b), "volatile") {
+		t.Skip("this kernel mounts overlays without volatile") // before 5.10
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/written"), []byte("w"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Hide("c1"); !errors.Is(err, errdefs.ErrConflict) {
+		t.Errorf("Hide while mounted = %v, want conflict", err)
+	}
+	if err := Unmount(root); err != nil {
+		t.Fatal(err)
+	}
+	deleteFiles, err := s.HideUnmounted("c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Mounts("c1"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Errorf("Mounts after Hide = %v, want not found", err)
+	}
+	if trash, _ := os.ReadDir(s.tmp()); len(trash) != 1 {
+		t.Errorf("tmp/ holds %d entries after Hide, want the hidden snapshot", len(trash))
+	}
+	if err := deleteFiles(); err != nil {
+		t.Fatal(err)
+	}
+	if trash, _ := os.ReadDir(s.tmp()); len(trash) != 0 {
+		t.Errorf("tmp/ holds %v after the files were deleted", trash)
+	}
 }

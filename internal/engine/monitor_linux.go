@@ -39,11 +39,15 @@ import (
 // itself, at the cost of its larger memory.
 
 // shortLived is how long the full binary waits for a container to end
-// before handing it to hull-monitor. The container's output waits in its
-// pipes meanwhile (the logs and attached clients see it after), so this
-// stays short, though a short command on a busy machine can take longer
-// and then costs a handover (two more executions).
-const shortLived = 25 * time.Millisecond
+// before handing it to hull-monitor: a handover costs two more executions
+// (of hull-monitor, and of hull to finish), and a short command on a busy
+// machine can take a good part of a quarter second. A container with a
+// tty gets less: its output waits on the pty until the handover, as a
+// pty's reads cannot be paused for one.
+const (
+	shortLived    = 250 * time.Millisecond
+	shortLivedTTY = 25 * time.Millisecond
+)
 
 // MonitorArg is the hidden first argument of a hull process that is to be
 // a container's monitor.
@@ -177,7 +181,14 @@ func (m *monitor) runLoop(ready *os.File) int {
 			return 0
 		}
 		var st mon.ExitStatus
-		if code, exited := reap.ExitedWithin(rc.Pid(), shortLived); exited {
+		wait := shortLivedTTY
+		if m.hub.CanPauseOutput() {
+			// Logs and attached clients get the output at once; a
+			// handover pauses the copies.
+			m.hub.StartOutput()
+			wait = shortLived
+		}
+		if code, exited := reap.ExitedWithin(rc.Pid(), wait); exited {
 			phase.Mark("monitor: exit seen")
 			// Gone already (a short command): handing it to hull-monitor,
 			// which would exec straight back here, costs more than this.

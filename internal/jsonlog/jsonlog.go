@@ -79,6 +79,14 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Pending returns the start of a line written but not yet logged (it
+// waits for its newline), and forgets it.
+func (s *streamWriter) Pending() []byte {
+	p := s.partial
+	s.partial = nil
+	return p
+}
+
 func (s *streamWriter) Close() error {
 	if len(s.partial) == 0 {
 		return nil

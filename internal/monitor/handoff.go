@@ -26,6 +26,9 @@ type Handoff struct {
 	Stdin    int             `json:"stdin"`
 	Stdout   int             `json:"stdout"`
 	Stderr   int             `json:"stderr"`
+	// Partial holds, by stream name, the start of a log line read before
+	// the handover and not logged yet (it waits for its newline).
+	Partial map[string][]byte `json:"partial,omitempty"`
 	Clients  []HandoffClient `json:"clients,omitempty"`
 	Waiters  []int           `json:"waiters,omitempty"`
 	// Exit is set once the container's process has exited.
@@ -44,6 +47,9 @@ type HandoffClient struct {
 // Export stops the hub and returns it as inheritable descriptors; the
 // process is expected to execve right after.
 func (h *Hub) Export(pid int) (*Handoff, error) {
+	if h.CanPauseOutput() {
+		h.PauseOutput()
+	}
 	h.stopAccepting()
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -78,6 +84,14 @@ func (h *Hub) Export(pid int) (*Handoff, error) {
 			ho.Stdout = inheritable(o.f)
 		case o.stream == StreamStderr:
 			ho.Stderr = inheritable(o.f)
+		default:
+			continue
+		}
+		if len(o.partial) > 0 {
+			if ho.Partial == nil {
+				ho.Partial = map[string][]byte{}
+			}
+			ho.Partial[o.name] = o.partial
 		}
 	}
 	return ho, nil
@@ -171,6 +185,9 @@ func (h *Hub) Resume(ho *Handoff) {
 	}
 	if ho.Stderr >= 0 {
 		h.AddOutput(os.NewFile(uintptr(ho.Stderr), "stderr"), StreamStderr, "stderr")
+	}
+	for i, o := range h.outputs {
+		h.outputs[i].partial = ho.Partial[o.name]
 	}
 	h.StartOutput()
 }

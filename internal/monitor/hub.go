@@ -3,9 +3,11 @@ package monitor
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,7 +29,9 @@ type Hub struct {
 	tty         *os.File       // the pty master when the container has a tty
 	log         *jsonlog.Writer
 	logFile     *os.File
-	outputs     []output // registered, not yet copied
+	outputs     []output // registered, not yet copied (or paused)
+	copying     []output // being copied
+	pausing     bool     // PauseOutput is stopping the copies
 	output      sync.WaitGroup
 	greeting    sync.WaitGroup // accepted clients whose hello is being read
 	acceptDone  chan struct{}  // closed when acceptLoop has returned
@@ -37,6 +41,9 @@ type output struct {
 	f      *os.File
 	stream byte
 	name   string
+	// partial is the start of a log line read but not yet logged when the
+	// copy paused; the next copy logs it first.
+	partial []byte
 }
 
 type client struct {
@@ -76,25 +83,54 @@ func (h *Hub) SetTTY(master *os.File) {
 // AddOutput registers one of the container's output streams; StartOutput
 // begins copying it. Until then it can still be handed over.
 func (h *Hub) AddOutput(r *os.File, stream byte, name string) {
-	h.outputs = append(h.outputs, output{r, stream, name})
+	h.outputs = append(h.outputs, output{f: r, stream: stream, name: name})
 }
 
 // StartOutput copies every registered stream to the log and every attached
 // client until the container closes it.
 func (h *Hub) StartOutput() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pausing = false
 	for _, o := range h.outputs {
+		h.copying = append(h.copying, o)
 		h.copyOutput(o)
 	}
 	h.outputs = nil
+}
+
+// CanPauseOutput reports whether PauseOutput can stop the copies: pipes,
+// whose reads a deadline interrupts, yes; a pty master, no.
+func (h *Hub) CanPauseOutput() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.tty == nil
+}
+
+// PauseOutput stops the copies StartOutput began and registers their
+// streams again, with what they read of a line not yet logged, so that
+// they can be handed over or started again. Only when CanPauseOutput.
+func (h *Hub) PauseOutput() {
+	h.mu.Lock()
+	h.pausing = true
+	for _, o := range h.copying {
+		o.f.SetReadDeadline(time.Now())
+	}
+	h.mu.Unlock()
+	h.output.Wait()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, o := range h.outputs {
+		o.f.SetReadDeadline(time.Time{})
+	}
 }
 
 func (h *Hub) copyOutput(o output) {
 	h.output.Add(1)
 	go func() {
 		defer h.output.Done()
-		defer o.f.Close()
 		logStream := h.log.Stream(o.name)
-		defer logStream.Close()
+		logStream.Write(o.partial)
 		// A pipe hands out at most 64 KiB at a time; 16 KiB keeps each
 		// idle monitor small and costs one more read per burst.
 		buf := make([]byte, 16*1024)
@@ -104,9 +140,24 @@ func (h *Hub) copyOutput(o output) {
 				logStream.Write(buf[:n])
 				h.broadcast(o.stream, buf[:n])
 			}
-			if err != nil {
-				return // EOF, or EIO from a pty whose last holder exited
+			if err == nil {
+				continue
 			}
+			h.mu.Lock()
+			h.copying = slices.DeleteFunc(h.copying, func(c output) bool { return c.f == o.f })
+			if h.pausing && errors.Is(err, os.ErrDeadlineExceeded) {
+				if p, ok := logStream.(interface{ Pending() []byte }); ok {
+					o.partial = p.Pending()
+				}
+				h.outputs = append(h.outputs, o)
+				h.mu.Unlock()
+				return
+			}
+			h.mu.Unlock()
+			// EOF, or EIO from a pty whose last holder exited.
+			logStream.Close()
+			o.f.Close()
+			return
 		}
 	}()
 }

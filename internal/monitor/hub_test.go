@@ -146,3 +146,41 @@ func waiters(h *Hub) int {
 	defer h.mu.Unlock()
 	return len(h.waiters)
 }
+
+// TestPauseOutputKeepsHalfALine pauses a copy in the middle of a line, as
+// a handover does: the half read so far travels with the stream, and the
+// log gets the whole line once, when the copy resumes and the line ends.
+func TestPauseOutputKeepsHalfALine(t *testing.T) {
+	h, _ := newTestHub(t)
+	outR, outW, _ := os.Pipe()
+	h.AddOutput(outR, StreamStdout, "stdout")
+	if !h.CanPauseOutput() {
+		t.Fatal("a pipe's copy cannot be paused")
+	}
+	h.StartOutput()
+	outW.WriteString("whole\nhal") // one write: the copy reads it whole
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if data, _ := os.ReadFile(h.logFile.Name()); strings.Contains(string(data), "whole") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the copy never logged the first line")
+		}
+	}
+	h.PauseOutput()
+	if len(h.outputs) != 1 || string(h.outputs[0].partial) != "hal" {
+		t.Fatalf("after the pause: outputs %+v, want the stream with \"hal\" pending", h.outputs)
+	}
+	outW.WriteString("f a line\n")
+	outW.Close()
+	h.StartOutput()
+	h.WaitOutput(5 * time.Second)
+	data, err := os.ReadFile(h.logFile.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(data)
+	if strings.Count(log, `"log":`) != 2 || !strings.Contains(log, `"log":"whole\n"`) || !strings.Contains(log, `"log":"half a line\n"`) {
+		t.Fatalf("log:\n%s", log)
+	}
+}

@@ -25,9 +25,12 @@ import (
 // podman's conmon does, so that no daemon is needed and hull commands exit
 // while the container runs. Its life, under one pid:
 //
-//	hull __hull-monitor ROOT ID     (the full binary, started detached by Start)
+//	hull __hull-monitor ROOT ID     (the full binary, started detached by Start;
+//	                                 or __hull-monitor --await, started ahead by
+//	                                 `hull run`, which names ROOT and ID on fd 4)
 //	  mount the root, create and start the container with the in-process
-//	  runtime, record it running, tell Start "ok" on fd 3
+//	  runtime, record it running, tell Start "ok" on fd 3, copy its output
+//	  if it ends within shortLived: finish here, as after --finish below
 //	  -> execve hull-monitor         (small: stdio, log, attach, reaping)
 //	       the container exits
 //	  -> execve hull __hull-monitor ROOT ID --finish

@@ -26,11 +26,11 @@ type Handoff struct {
 	Stdin    int             `json:"stdin"`
 	Stdout   int             `json:"stdout"`
 	Stderr   int             `json:"stderr"`
+	Clients  []HandoffClient `json:"clients,omitempty"`
+	Waiters  []int           `json:"waiters,omitempty"`
 	// Partial holds, by stream name, the start of a log line read before
 	// the handover and not logged yet (it waits for its newline).
 	Partial map[string][]byte `json:"partial,omitempty"`
-	Clients  []HandoffClient `json:"clients,omitempty"`
-	Waiters  []int           `json:"waiters,omitempty"`
 	// Exit is set once the container's process has exited.
 	Exit *ExitStatus `json:"exit,omitempty"`
 	// Return is the program and arguments hull-monitor executes once the

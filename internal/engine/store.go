@@ -14,6 +14,7 @@ import (
 
 	"github.com/hull-project/hull/internal/atomicfile"
 	"github.com/hull-project/hull/internal/errdefs"
+	"github.com/hull-project/hull/internal/trash"
 )
 
 // containerStore keeps one directory per container under dir:
@@ -38,10 +39,8 @@ const (
 )
 
 func newContainerStore(dir string) (*containerStore, error) {
-	for _, sub := range []string{".names", trashDir} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
-			return nil, fmt.Errorf("create container store %s: %w", dir, err)
-		}
+	if err := os.MkdirAll(filepath.Join(dir, ".names"), 0o700); err != nil {
+		return nil, fmt.Errorf("create container store %s: %w", dir, err)
 	}
 	return &containerStore{dir: dir}, nil
 }
@@ -162,31 +161,17 @@ func (s *containerStore) remove(c *Container) error {
 // files are deleted when the returned function is called.
 func (s *containerStore) hide(c *Container) (deleteFiles func() error, err error) {
 	s.releaseName(c.Name, c.ID)
-	trash, err := os.MkdirTemp(filepath.Join(s.dir, trashDir), "rm-")
+	into, err := trash.Move(s.path(c.ID), filepath.Join(s.dir, trashDir))
 	if err != nil {
 		return nil, fmt.Errorf("remove container %s: %w", c.ID, err)
 	}
-	if err := os.Rename(s.path(c.ID), filepath.Join(trash, c.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		os.Remove(trash)
-		return nil, fmt.Errorf("remove container %s: %w", c.ID, err)
-	}
-	return func() error { return os.RemoveAll(trash) }, nil
+	return func() error { return os.RemoveAll(into) }, nil
 }
 
 // sweepTrash deletes what removals left in .trash when their process died
-// first: entries older than a minute (a younger one may still be in the
-// hands of its remover).
+// first (entries older than a minute).
 func (s *containerStore) sweepTrash() {
-	dir := filepath.Join(s.dir, trashDir)
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Minute {
-			os.RemoveAll(filepath.Join(dir, e.Name()))
-		}
-	}
+	trash.Sweep(filepath.Join(s.dir, trashDir), time.Minute, os.RemoveAll)
 }
 
 func (s *containerStore) ids() ([]string, error) {

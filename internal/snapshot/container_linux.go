@@ -195,11 +195,11 @@ func (s *Store) HideUnmounted(id string) (deleteFiles func() error, err error) {
 }
 
 func (s *Store) hideContainer(id string, p paths) (deleteFiles func() error, err error) {
-	trash, err := s.hide(p.dir)
+	into, err := s.hide(p.dir)
 	if err != nil {
 		return nil, fmt.Errorf("remove container snapshot %s: %w", id, err)
 	}
-	return func() error { return removeAll(trash) }, nil
+	return func() error { return removeAll(into) }, nil
 }
 
 // Usage returns the bytes held in the container's writable layer: the sizes

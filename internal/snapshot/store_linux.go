@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/hull-project/hull/internal/errdefs"
+	"github.com/hull-project/hull/internal/trash"
 )
 
 // Store is a directory of unpacked layers and container roots.
@@ -194,50 +195,19 @@ func (s *Store) RemoveLayer(chainID string) error {
 
 // discard renames dir into tmp/ (so it is gone at once) and deletes it.
 func (s *Store) discard(dir string) error {
-	trash, err := s.hide(dir)
+	into, err := s.hide(dir)
 	if err != nil {
 		return err
 	}
-	return removeAll(trash)
+	return removeAll(into)
 }
 
 // hide renames dir into a new tmp/rm-* directory, which it returns.
-func (s *Store) hide(dir string) (string, error) {
-	trash, err := os.MkdirTemp(s.tmp(), "rm-")
-	if err != nil {
-		return "", err
-	}
-	err = os.Rename(dir, filepath.Join(trash, "x"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		os.Remove(trash)
-		return "", err
-	}
-	return trash, nil
-}
+func (s *Store) hide(dir string) (string, error) { return trash.Move(dir, s.tmp()) }
 
 // SweepTrash deletes what removals left in tmp/ when their process died
-// before it could: rm-* directories older than a minute (a younger one may
-// still be in the hands of its remover).
-func (s *Store) SweepTrash() {
-	sweepOlder(s.tmp(), "rm-", time.Minute)
-}
-
-// sweepOlder removes the entries of dir named prefix* last changed more
-// than age ago.
-func sweepOlder(dir, prefix string, age time.Duration) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if !strings.HasPrefix(e.Name(), prefix) {
-			continue
-		}
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > age {
-			removeAll(filepath.Join(dir, e.Name()))
-		}
-	}
-}
+// before it could (rm-* directories older than a minute).
+func (s *Store) SweepTrash() { trash.Sweep(s.tmp(), time.Minute, removeAll) }
 
 // Layers lists the chain ids of the unpacked layers.
 func (s *Store) Layers() ([]string, error) {

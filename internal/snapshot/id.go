@@ -10,14 +10,7 @@ import (
 var digestSizes = map[string]int{"sha256": 64, "sha512": 128}
 
 // isLowerHex reports whether s is non-empty and all lower-case hex digits.
-func isLowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return s != ""
-}
+func isLowerHex(s string) bool { return s != "" && strings.Trim(s, "0123456789abcdef") == "" }
 
 // chainHex checks a chain id ("sha256:<hex>") and returns its hex part,
 // which names the layer's directory.

@@ -50,17 +50,7 @@ func isWord(c byte) bool {
 }
 
 // isHex64 reports whether s is 64 lower-case hex digits (a sha256).
-func isHex64(s string) bool {
-	if len(s) != 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
+func isHex64(s string) bool { return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == "" }
 
 func isSHA256Digest(s string) bool {
 	hex, ok := strings.CutPrefix(s, "sha256:")

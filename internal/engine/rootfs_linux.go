@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,14 +30,11 @@ func (m *monitor) mountRootfs(c *Container) (*specs.Spec, error) {
 		return nil, fmt.Errorf("root file system: %w", err)
 	}
 	target := filepath.Join(m.dir, "rootfs")
-	err = errors.ErrUnsupported
+	apply := snapshot.Apply
 	if c.Host.AutoRemove {
-		err = snapshot.Apply(snapshot.Volatile(mounts), target)
+		apply = snapshot.ApplyVolatile
 	}
-	if err != nil {
-		err = snapshot.Apply(mounts, target)
-	}
-	if err != nil {
+	if err := apply(mounts, target); err != nil {
 		return nil, fmt.Errorf("mount root file system: %w", err)
 	}
 	spec, err := resolveBundleUser(filepath.Join(m.dir, "bundle", "config.json"), target, c.Config.User)

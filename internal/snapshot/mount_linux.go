@@ -32,6 +32,19 @@ func Apply(ms []Mount, target string) error {
 	return nil
 }
 
+// ApplyVolatile is Apply with overlays marked volatile: the overlay never
+// syncs its upper layer, unmounting included, where otherwise an unmount
+// syncs the whole file system that holds it. For a container that is
+// deleted when it ends (run --rm), which nothing needs after a crash; an
+// overlay that was volatile at a crash cannot be mounted again. Kernels
+// before 5.10 refuse the option: it mounts without it then.
+func ApplyVolatile(ms []Mount, target string) error {
+	if err := Apply(volatile(ms), target); err == nil {
+		return nil
+	}
+	return Apply(ms, target)
+}
+
 func mountOne(m Mount, target string) error {
 	flags, data := parseOptions(m.Options)
 	typ := m.Type

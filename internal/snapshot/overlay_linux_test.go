@@ -214,11 +214,15 @@ func TestVolatileRootAndHide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	volatile := Volatile(ms)
-	if slices.Contains(ms[0].Options, "volatile") || !slices.Contains(volatile[0].Options, "volatile") {
-		t.Fatalf("Volatile: options %v, from %v", volatile[0].Options, ms[0].Options)
+	if v := volatile(ms); slices.Contains(ms[0].Options, "volatile") || !slices.Contains(v[0].Options, "volatile") {
+		t.Fatalf("volatile: options %v, from %v", v[0].Options, ms[0].Options)
 	}
-	root := mountRoot(t, volatile)
+	root := filepath.Join(t.TempDir(), "root")
+	os.Mkdir(root, 0o755)
+	t.Cleanup(func() { Unmount(root) })
+	if err := ApplyVolatile(ms, root); err != nil {
+		t.Fatal(err)
+	}
 	if b, _ := os.ReadFile("/proc/self/mountinfo"); !strings.Contains(string(b), "volatile") {
 		t.Skip("this kernel mounts overlays without volatile") // before 5.10
 	}

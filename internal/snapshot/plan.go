@@ -70,13 +70,9 @@ func overlayOptions(p paths, lowers []string) []string {
 	}
 }
 
-// Volatile returns ms with their overlays marked volatile: the overlay
-// never syncs its upper layer, unmounting included, where otherwise an
-// unmount syncs the whole file system that holds it. For a container that
-// is deleted when it ends (run --rm), which nothing needs after a crash;
-// an overlay that was volatile at a crash cannot be mounted again. Kernels
-// before 5.10 refuse the option: mount without it then.
-func Volatile(ms []Mount) []Mount {
+// volatile returns ms with their overlays marked volatile (see
+// ApplyVolatile).
+func volatile(ms []Mount) []Mount {
 	out := make([]Mount, len(ms))
 	for i, m := range ms {
 		out[i] = m

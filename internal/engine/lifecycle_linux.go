@@ -38,18 +38,7 @@ func (e *Engine) Start(ref string, waitAttach bool) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.State.Running {
-		return c, nil
-	}
-	if c.State.StoppedByUser {
-		if _, err := e.containers.update(c.ID, func(c *Container) error {
-			c.State.StoppedByUser = false
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-	}
-	if err := e.spawnMonitor(c.ID, waitAttach); err != nil {
+	if err := e.start(c, waitAttach); err != nil {
 		return nil, err
 	}
 	// A --rm container may have run, exited and been removed already.
@@ -57,6 +46,22 @@ func (e *Engine) Start(ref string, waitAttach bool) (*Container, error) {
 		return now, nil
 	}
 	return c, nil
+}
+
+// start is Start for a container its caller has just looked up.
+func (e *Engine) start(c *Container, waitAttach bool) error {
+	if c.State.Running {
+		return nil
+	}
+	if c.State.StoppedByUser {
+		if _, err := e.containers.update(c.ID, func(c *Container) error {
+			c.State.StoppedByUser = false
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return e.spawnMonitor(c.ID, waitAttach)
 }
 
 // awaitArg stands for the container id of a monitor started ahead.
@@ -392,10 +397,7 @@ func (e *Engine) StartAttached(ref string, opts AttachOptions) (*Attachment, fun
 		return nil, nil, err
 	}
 	started := make(chan error, 1)
-	go func() {
-		_, err := e.Start(c.ID, true)
-		started <- err
-	}()
+	go func() { started <- e.start(c, true) }()
 	socket := filepath.Join(e.containers.path(c.ID), "attach.sock")
 	waiter, err := dialWhenListening(socket, AttachOptions{Wait: true}, started)
 	if err != nil {

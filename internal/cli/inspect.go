@@ -19,19 +19,13 @@ func newInspectCommand() *cobra.Command {
 		Short: "Return low-level information on containers",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := openEngine(cmd)
-			if err != nil {
-				return err
-			}
-			var out []any
-			for _, ref := range args {
+			return inspectEach(cmd, args, format, func(eng *engine.Engine, ref string) (any, error) {
 				c, err := eng.Get(ref)
 				if err != nil {
-					return err
+					return nil, err
 				}
-				out = append(out, containerJSON(eng, c))
-			}
-			return printInspect(cmd.OutOrStdout(), format, out)
+				return containerJSON(eng, c), nil
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a Go template")

@@ -175,19 +175,13 @@ func newNetworkInspect() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "inspect [OPTIONS] NETWORK [NETWORK...]", Short: "Display detailed information on one or more networks", Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := openEngine(cmd)
-			if err != nil {
-				return err
-			}
-			var out []any
-			for _, ref := range args {
+			return inspectEach(cmd, args, format, func(eng *engine.Engine, ref string) (any, error) {
 				n, members, err := eng.NetworkInspect(ref)
 				if err != nil {
-					return err
+					return nil, err
 				}
-				out = append(out, networkJSON(n, members))
-			}
-			return printInspect(cmd.OutOrStdout(), format, out)
+				return networkJSON(n, members), nil
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a Go template")

@@ -6,6 +6,10 @@ import (
 	"io"
 	"strings"
 	"text/template"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hull-project/hull/internal/engine"
 )
 
 // printTemplate runs a --format template over each item, one line each.
@@ -29,6 +33,24 @@ func printTemplate(w io.Writer, format string, items []any) error {
 
 // printInspect prints what an inspect command found as docker does: with
 // a --format template, a line per item; without, an indented JSON array.
+// inspectEach is an inspect command's body: it looks up each ref with get
+// (the first that fails ends it, as docker's does) and prints them.
+func inspectEach(cmd *cobra.Command, refs []string, format string, get func(eng *engine.Engine, ref string) (any, error)) error {
+	eng, err := openEngine(cmd)
+	if err != nil {
+		return err
+	}
+	var out []any
+	for _, ref := range refs {
+		item, err := get(eng, ref)
+		if err != nil {
+			return err
+		}
+		out = append(out, item)
+	}
+	return printInspect(cmd.OutOrStdout(), format, out)
+}
+
 func printInspect(w io.Writer, format string, items []any) error {
 	if format != "" {
 		return printTemplate(w, format, items)

@@ -5,6 +5,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hull-project/hull/internal/engine"
 )
 
 func init() { register(newVolumeCommand) }
@@ -52,28 +54,18 @@ func newVolumeCommand() *cobra.Command {
 		&cobra.Command{
 			Use: "inspect VOLUME [VOLUME...]", Short: "Display detailed information on one or more volumes", Args: cobra.MinimumNArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				eng, err := openEngine(cmd)
-				if err != nil {
-					return err
-				}
-				vols, err := eng.Volumes()
-				if err != nil {
-					return err
-				}
-				var out []any
-				for _, name := range args {
-					found := false
+				return inspectEach(cmd, args, "", func(eng *engine.Engine, name string) (any, error) {
+					vols, err := eng.Volumes()
+					if err != nil {
+						return nil, err
+					}
 					for _, v := range vols {
 						if v.Name == name {
-							out = append(out, map[string]any{"Driver": "local", "Mountpoint": v.Mountpoint, "Name": v.Name, "Scope": "local", "Labels": map[string]string{}, "Options": map[string]string{}})
-							found = true
+							return map[string]any{"Driver": "local", "Mountpoint": v.Mountpoint, "Name": v.Name, "Scope": "local", "Labels": map[string]string{}, "Options": map[string]string{}}, nil
 						}
 					}
-					if !found {
-						return fmt.Errorf("get %s: no such volume", name)
-					}
-				}
-				return printInspect(cmd.OutOrStdout(), "", out)
+					return nil, fmt.Errorf("get %s: no such volume", name)
+				})
 			},
 		},
 	)

@@ -32,7 +32,7 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "run" {
 		// The container's monitor starts before the command line is read,
 		// so that its own start up is over by the time the container exists.
-		engine.PrestartMonitor()
+		engine.WarmMonitor()
 	}
 	if err := cli.NewRoot().Execute(); err != nil {
 		code, msg := cli.ExitCode(err)

@@ -83,8 +83,9 @@ func runContainer(cmd *cobra.Command, f *runFlags, image string, args []string) 
 	if err != nil {
 		return err
 	}
-	// The monitor's own start up overlaps the creation of its container.
-	eng.WarmMonitor()
+	// The monitor's own start up overlaps the creation of its container
+	// (main started it already for `hull run`).
+	engine.WarmMonitor()
 	go engine.LearnJSONTypes() // while the image is looked up
 	c, err := createContainer(cmd, eng, f, image, args)
 	phase.Mark("create: done")

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/hull-project/hull/internal/image"
 	"github.com/hull-project/hull/internal/network"
@@ -46,9 +45,6 @@ type Engine struct {
 	containers *containerStore
 	runtime    *runtime.Runtime
 	net        *network.Manager
-	// warm is a monitor started ahead for the next Start (WarmMonitor).
-	warmMu sync.Mutex
-	warm   *warmMonitor
 }
 
 // New opens the engine's stores, creating them on first use.

@@ -73,42 +73,30 @@ type warmMonitor struct {
 	await *os.File // write end: "ID [--wait-attach]"
 }
 
-// WarmMonitor starts the next container's monitor now, so that its start
-// up runs while the container is being created: `hull run` calls it
-// first. The next Start uses it; if none comes, it exits unused when this
-// process does. A monitor PrestartMonitor started is taken over.
-func (e *Engine) WarmMonitor() {
-	e.warmMu.Lock()
-	defer e.warmMu.Unlock()
-	if e.warm == nil {
-		e.warm = takePrestarted()
-	}
-	if e.warm == nil {
-		e.warm = startWarmMonitor()
-	}
-}
-
-var prestarted struct {
+// warm is a monitor started ahead for the next Start in this process.
+var warm struct {
 	sync.Mutex
 	m *warmMonitor
 }
 
-// PrestartMonitor starts a monitor for the container this process is about
-// to run, before even its command line is read: `hull run` calls it first
-// thing, and WarmMonitor takes it over.
-func PrestartMonitor() {
-	prestarted.Lock()
-	defer prestarted.Unlock()
-	if prestarted.m == nil {
-		prestarted.m = startWarmMonitor()
+// WarmMonitor starts the next container's monitor now, unless one waits
+// already, so that its start up runs while the container is created:
+// `hull run` calls it before it even reads its command line. The next
+// Start in this process uses it; if none comes, it exits unused when this
+// process does.
+func WarmMonitor() {
+	warm.Lock()
+	defer warm.Unlock()
+	if warm.m == nil {
+		warm.m = startWarmMonitor()
 	}
 }
 
-func takePrestarted() *warmMonitor {
-	prestarted.Lock()
-	defer prestarted.Unlock()
-	m := prestarted.m
-	prestarted.m = nil
+func takeWarmMonitor() *warmMonitor {
+	warm.Lock()
+	defer warm.Unlock()
+	m := warm.m
+	warm.m = nil
 	return m
 }
 
@@ -155,11 +143,7 @@ func (e *Engine) spawnMonitor(id string, waitAttach bool) error {
 		mode = " --wait-attach"
 	}
 	var readyR *os.File
-	e.warmMu.Lock()
-	w := e.warm
-	e.warm = nil
-	e.warmMu.Unlock()
-	if w != nil {
+	if w := takeWarmMonitor(); w != nil {
 		phase.Mark("start: monitor told")
 		_, err := fmt.Fprintf(w.await, "%s\n%s%s\n", e.root, id, mode)
 		w.await.Close()

@@ -72,7 +72,7 @@ type startReport struct {
 
 // RunMonitor is the monitor's main; it returns the process's exit status.
 // Its arguments are ROOT ID [--wait-attach|--finish], or --await for a
-// monitor started ahead (WarmMonitor, PrestartMonitor), which reads
+// monitor started ahead (WarmMonitor), which reads
 // "ROOT\nID [--wait-attach]\n" on fd 4 once its container exists; end of
 // file there means it never will.
 func RunMonitor(args []string) int {
